@@ -39,7 +39,8 @@ type App struct {
 
 	mu    sync.Mutex
 	store store.Store
-	keyer *fingerprint.Keyer
+	keyer    *fingerprint.Keyer
+	services map[string]any
 }
 
 // Defaults are the built-in configuration values.
