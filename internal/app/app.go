@@ -37,8 +37,8 @@ type App struct {
 	postgres   string
 	logLevel   string
 
-	mu    sync.Mutex
-	store store.Store
+	mu       sync.Mutex
+	store    store.Store
 	keyer    *fingerprint.Keyer
 	services map[string]any
 }

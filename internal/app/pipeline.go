@@ -17,7 +17,7 @@ import (
 // Service providers and enrichers register here from their subsystem files
 // (sanctions.go, indicators.go, ipintel.go ...) in init().
 var (
-	serviceProviders = map[string]func(ctx context.Context, a *App) (any, error){}
+	serviceProviders  = map[string]func(ctx context.Context, a *App) (any, error){}
 	enricherProviders []enricherProvider
 )
 

@@ -41,23 +41,23 @@ type Event struct {
 // provider's own enrichment, when present, is kept beside ours in
 // Provider* fields so that both values survive.
 type IPInfo struct {
-	IP          string  `json:"ip"`
-	Country     string  `json:"country,omitempty"`
-	Region      string  `json:"region,omitempty"`
-	City        string  `json:"city,omitempty"`
-	Lat         float64 `json:"lat,omitempty"`
-	Lon         float64 `json:"lon,omitempty"`
-	HasCoords   bool    `json:"has_coords,omitempty"`
-	ASN         uint32  `json:"asn,omitempty"`
-	ASOrg       string  `json:"as_org,omitempty"`
-	VPN         bool    `json:"vpn,omitempty"`
-	VPNOperator string  `json:"vpn_operator,omitempty"` // e.g. "astrill"
-	Proxy       bool    `json:"proxy,omitempty"`
-	Tor         bool    `json:"tor,omitempty"`
-	Hosting     bool    `json:"hosting,omitempty"`
-	Residential bool    `json:"residential,omitempty"`
-	Corporate   bool    `json:"corporate,omitempty"` // the company's own egress range (config)
-	Sources     []string `json:"sources,omitempty"`  // which databases answered
+	IP          string   `json:"ip"`
+	Country     string   `json:"country,omitempty"`
+	Region      string   `json:"region,omitempty"`
+	City        string   `json:"city,omitempty"`
+	Lat         float64  `json:"lat,omitempty"`
+	Lon         float64  `json:"lon,omitempty"`
+	HasCoords   bool     `json:"has_coords,omitempty"`
+	ASN         uint32   `json:"asn,omitempty"`
+	ASOrg       string   `json:"as_org,omitempty"`
+	VPN         bool     `json:"vpn,omitempty"`
+	VPNOperator string   `json:"vpn_operator,omitempty"` // e.g. "astrill"
+	Proxy       bool     `json:"proxy,omitempty"`
+	Tor         bool     `json:"tor,omitempty"`
+	Hosting     bool     `json:"hosting,omitempty"`
+	Residential bool     `json:"residential,omitempty"`
+	Corporate   bool     `json:"corporate,omitempty"` // the company's own egress range (config)
+	Sources     []string `json:"sources,omitempty"`   // which databases answered
 	// The identity provider's own view (Okta securityContext, Entra, Google networkInfo).
 	ProviderCountry string `json:"provider_country,omitempty"`
 	ProviderASN     uint32 `json:"provider_asn,omitempty"`
@@ -67,18 +67,18 @@ type IPInfo struct {
 
 // SignIn is an authentication event from an identity provider.
 type SignIn struct {
-	Provider     string  `json:"provider"` // okta|entra|gworkspace
-	Login        string  `json:"login"`    // the login the provider reports
-	EventType    string  `json:"event_type"`
-	Outcome      string  `json:"outcome"` // success|failure|challenge|other
-	IP           string  `json:"ip,omitempty"`
-	UserAgent    string  `json:"user_agent,omitempty"`
-	DeviceID     string  `json:"device_id,omitempty"`
-	Managed      *bool   `json:"managed,omitempty"` // device managed/compliant, when known
-	MFADeviceID  string  `json:"mfa_device_id,omitempty"`
-	MFAMethod    string  `json:"mfa_method,omitempty"`
-	SessionID    string  `json:"session_id,omitempty"`
-	IPInfo       *IPInfo `json:"ip_info,omitempty"`
+	Provider    string  `json:"provider"` // okta|entra|gworkspace
+	Login       string  `json:"login"`    // the login the provider reports
+	EventType   string  `json:"event_type"`
+	Outcome     string  `json:"outcome"` // success|failure|challenge|other
+	IP          string  `json:"ip,omitempty"`
+	UserAgent   string  `json:"user_agent,omitempty"`
+	DeviceID    string  `json:"device_id,omitempty"`
+	Managed     *bool   `json:"managed,omitempty"` // device managed/compliant, when known
+	MFADeviceID string  `json:"mfa_device_id,omitempty"`
+	MFAMethod   string  `json:"mfa_method,omitempty"`
+	SessionID   string  `json:"session_id,omitempty"`
+	IPInfo      *IPInfo `json:"ip_info,omitempty"`
 }
 
 // EndpointObs is one row of endpoint telemetry (an osquery result row).
@@ -95,17 +95,17 @@ type EndpointObs struct {
 // Payroll is a payroll or payment record. Account numbers are never kept in
 // clear: AccountFP is a keyed fingerprint (HMAC) of routing + account.
 type Payroll struct {
-	Event          string  `json:"event"` // account_added|account_changed|payment
-	AccountFP      string  `json:"account_fp,omitempty"`
-	AccountLast4   string  `json:"account_last4,omitempty"`
-	BankID         string  `json:"bank_id,omitempty"`
-	AccountHolder  string  `json:"account_holder,omitempty"`
-	BankCountry    string  `json:"bank_country,omitempty"`
-	Rail           string  `json:"rail,omitempty"` // ach|wire|payoneer|wise|paypal|crypto|check
-	CryptoAsset    string  `json:"crypto_asset,omitempty"`
-	CryptoAddress  string  `json:"crypto_address,omitempty"`
-	Amount         float64 `json:"amount,omitempty"`
-	Currency       string  `json:"currency,omitempty"`
+	Event         string  `json:"event"` // account_added|account_changed|payment
+	AccountFP     string  `json:"account_fp,omitempty"`
+	AccountLast4  string  `json:"account_last4,omitempty"`
+	BankID        string  `json:"bank_id,omitempty"`
+	AccountHolder string  `json:"account_holder,omitempty"`
+	BankCountry   string  `json:"bank_country,omitempty"`
+	Rail          string  `json:"rail,omitempty"` // ach|wire|payoneer|wise|paypal|crypto|check
+	CryptoAsset   string  `json:"crypto_asset,omitempty"`
+	CryptoAddress string  `json:"crypto_address,omitempty"`
+	Amount        float64 `json:"amount,omitempty"`
+	Currency      string  `json:"currency,omitempty"`
 }
 
 // Shipment is an equipment shipment to a worker.

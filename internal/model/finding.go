@@ -165,9 +165,9 @@ type Case struct {
 	Reason     string    `json:"reason,omitempty"`
 	// FindingIDs are the findings the case was opened or last reviewed on; a
 	// cleared case suppresses exactly these, and new ones reopen it.
-	FindingIDs []string  `json:"finding_ids,omitempty"`
-	OpenedAt   time.Time `json:"opened_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	FindingIDs []string   `json:"finding_ids,omitempty"`
+	OpenedAt   time.Time  `json:"opened_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
 	ClosedAt   *time.Time `json:"closed_at,omitempty"`
 }
 

@@ -70,10 +70,10 @@ func (p *Pipeline) tenant() string { return store.TenantOr(p.Tenant) }
 
 // Result summarises an analysis.
 type Result struct {
-	Detect   detect.RunStats
-	Scored   int
-	Cases    cases.SyncStats
-	Took     time.Duration
+	Detect detect.RunStats
+	Scored int
+	Cases  cases.SyncStats
+	Took   time.Duration
 }
 
 // Analyze runs detection, scoring and case syncing for the tenant.
