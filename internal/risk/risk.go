@@ -43,7 +43,7 @@ type Config struct {
 	Catalogue map[string]float64 `koanf:"catalogue" json:"catalogue"`
 	// Strength weights by the catalogue's diagnostic strength (1..3 stars).
 	Strength     map[model.Strength]float64 `koanf:"strength" json:"strength"`
-	FamilyCaps   map[model.Family]float64   `koanf:"family_caps" json:"family_caps"`   // max log-odds per family
+	FamilyCaps   map[model.Family]float64   `koanf:"family_caps" json:"family_caps"`     // max log-odds per family
 	RepeatFactor float64                    `koanf:"repeat_factor" json:"repeat_factor"` // weight of each further finding of one code
 	HalfLife     time.Duration              `koanf:"half_life" json:"half_life"`         // evidence decay; 0 = none
 	Levels       Levels                     `koanf:"levels" json:"levels"`
