@@ -57,6 +57,7 @@ func activity(times []time.Time, zone string) Activity {
 	}
 	a.InHours = float64(in) / float64(a.Total)
 	a.BestShare = -1
+	var best []int
 	for off := -12; off <= 14; off++ {
 		n := 0
 		for h := 0; h < 24; h++ {
@@ -66,9 +67,19 @@ func activity(times []time.Time, zone string) Activity {
 			}
 		}
 		sh := float64(n) / float64(a.Total)
-		// Prefer the claimed offset on ties, then the smaller distance to it.
-		if sh > a.BestShare+1e-9 || (math.Abs(sh-a.BestShare) < 1e-9 && abs(off-a.ClaimOffset) < abs(a.BestOffset-a.ClaimOffset)) {
-			a.BestShare, a.BestOffset = sh, off
+		switch {
+		case sh > a.BestShare+1e-9:
+			a.BestShare, best = sh, []int{off}
+		case math.Abs(sh-a.BestShare) < 1e-9:
+			best = append(best, off)
+		}
+	}
+	// Several offsets may fit equally well: the claimed one if among them,
+	// else the middle of the run.
+	a.BestOffset = best[len(best)/2]
+	for _, o := range best {
+		if o == a.ClaimOffset {
+			a.BestOffset = o
 		}
 	}
 	return a
@@ -113,9 +124,9 @@ func hourChartSVG(a Activity) string {
 		v := a.Hours[hr]
 		bh := ph * float64(v) / float64(max)
 		x := float64(left) + bw*float64(hr)
-		cls := "bar"
+		cls := "hbar"
 		if hr < bizStart || hr >= bizEnd {
-			cls = "bar off"
+			cls = "hbar off"
 		}
 		fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%02d:00 — %d events</title></rect>`, cls, x+1.5, float64(top)+ph-bh, bw-3, bh, hr, v)
 		if hr%3 == 0 {

@@ -285,7 +285,7 @@ func (s *Server) subjectView(ctx context.Context, id string, u *user) (*SubjectV
 		if info == nil || (info.Country == "" && info.City == "") {
 			return
 		}
-		place := strings.Trim(strings.Join([]string{info.City, info.Region, info.Country}, ", "), ", ")
+		place := placeName(info.City, info.Region, info.Country)
 		flag := ""
 		switch {
 		case info.VPNOperator != "":
@@ -329,7 +329,7 @@ func (s *Server) subjectView(ctx context.Context, id string, u *user) (*SubjectV
 		case model.EvShipment:
 			if e.Shipment != nil {
 				a := e.Shipment.Address
-				place := strings.Trim(strings.Join([]string{a.City, a.Region, a.Country}, ", "), ", ")
+				place := placeName(a.City, a.Region, a.Country)
 				if place != "" {
 					k := place + "|shipment|"
 					if obs[k] == nil {
@@ -357,7 +357,7 @@ func (s *Server) subjectView(ctx context.Context, id string, u *user) (*SubjectV
 		return v.Observed[i].Place < v.Observed[j].Place
 	})
 	a := sub.Address
-	v.Claimed = strings.Trim(strings.Join([]string{a.City, a.Region, a.Country}, ", "), ", ")
+	v.Claimed = placeName(a.City, a.Region, a.Country)
 	v.Activity = activity(times, sub.ClaimedTimezone)
 	v.HourSVG = hourChartSVG(v.Activity)
 	if v.Graph, err = s.graph(ctx, id, v.Masked); err != nil {
@@ -398,3 +398,7 @@ func (s *Server) reasonViews(r model.Risk, mine map[string]string, masked bool) 
 }
 
 func isNotFound(err error) bool { return err != nil && errCode(err) == 404 }
+
+func placeName(parts ...string) string {
+	return strings.Join(nonEmpty(append([]string(nil), parts...)), ", ")
+}

@@ -82,7 +82,7 @@ func Build(ctx context.Context, st store.Store, n, eventsPer int, now time.Time)
 		s := model.Subject{
 			ID: id, Kind: model.KindEmployee, FullName: first[i%len(first)] + " " + last[(i/len(first))%len(last)],
 			Email: fmt.Sprintf("%s@example.com", id), Phone: fmt.Sprintf("+1 512 555 %04d", i%10000), DateOfBirth: "1990-04-12",
-			Address: model.Address{Line: fmt.Sprintf("%d Elm St", 10+i), City: c.city, Region: c.region, PostalCode: "78701", Country: "US"},
+			Address:         model.Address{Line: fmt.Sprintf("%d Elm St", 10+i), City: c.city, Region: c.region, PostalCode: "78701", Country: "US"},
 			ClaimedTimezone: c.tz, HireDate: &hire, Status: "active", Role: "Software engineer", IdPLogins: []string{id + "@example.com"}, UpdatedAt: now,
 		}
 		suspicious := i%50 == 3 || i == 1 || i == 2 || i == 5
@@ -135,9 +135,14 @@ func Build(ctx context.Context, st store.Store, n, eventsPer int, now time.Time)
 				f.Evidence = ev
 				findings = append(findings, f)
 			}
-			mk("END_IPKVM_USB", "kvm", kvm.Time, model.EvidenceRef{Kind: model.EvEvent, ID: kvm.ID, Note: "USB 1d6b:0104 PiKVM Composite"})
+			if cell%3 != 2 { // not every cell member has the KVM: scores differ
+				mk("END_IPKVM_USB", "kvm", kvm.Time, model.EvidenceRef{Kind: model.EvEvent, ID: kvm.ID, Note: "USB 1d6b:0104 PiKVM Composite"})
+			}
 			mk("NET_VPN_ASTRILL", "vpn", now.AddDate(0, 0, -1), model.EvidenceRef{Kind: model.EvEvent, ID: fmt.Sprintf("e_%s_%03d", id, 0), Note: "203.0.113.77 Astrill"})
 			mk("PAY_SHARED_BANK", group, pay.Time, model.EvidenceRef{Kind: model.EvEvent, ID: pay.ID}, model.EvidenceRef{Kind: model.EvIdentifier, ID: "bank_account:fp_" + group, Note: "account shared by the cell"})
+			if cell%2 == 1 {
+				continue
+			}
 			mk("SHIP_SHARED_ADDR", "ship", ship.Time, model.EvidenceRef{Kind: model.EvEvent, ID: ship.ID}, model.EvidenceRef{Kind: model.EvIdentifier, ID: "ship_address:77 farm rd|nashville|tn||us"})
 			mk("BEH_OFF_HOURS", "hours", now.AddDate(0, 0, -1), model.EvidenceRef{Kind: model.EvSubject, ID: id, Note: "hour-of-day histogram"})
 		} else if i%7 == 0 {
