@@ -87,6 +87,13 @@ func (a *App) Serve(ctx context.Context, opt ServeOptions) error {
 			return fmt.Errorf("demo user: %w", err)
 		}
 	}
+	if o, ok := st.(interface{ Optimize(context.Context) error }); ok {
+		start := time.Now()
+		if err := o.Optimize(ctx); err != nil {
+			return err
+		}
+		a.Log.Debug("store statistics refreshed", "took", time.Since(start))
+	}
 	if n, err := am.CountUsers(ctx); err != nil {
 		return err
 	} else if n == 0 {

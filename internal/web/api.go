@@ -554,6 +554,11 @@ func (s *Server) apiAnalyze(w http.ResponseWriter, r *http.Request, u *user) {
 		s.apiErr(w, err)
 		return
 	}
+	if o, ok := s.opt.Store.(interface{ Optimize(context.Context) error }); ok {
+		if err := o.Optimize(r.Context()); err != nil {
+			s.opt.Log.Warn("refresh store statistics", "err", err)
+		}
+	}
 	s.audit(r.Context(), u, "analyze", "pipeline", "", "")
 	writeJSON(w, 200, res)
 }

@@ -165,6 +165,11 @@ func Build(ctx context.Context, st store.Store, n, eventsPer int, now time.Time)
 	if _, err := Rescore(ctx, st, now); err != nil {
 		return fx, err
 	}
+	if o, ok := st.(interface{ Optimize(context.Context) error }); ok {
+		if err := o.Optimize(ctx); err != nil {
+			return fx, err
+		}
+	}
 	return fx, nil
 }
 
