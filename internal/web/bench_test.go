@@ -151,3 +151,32 @@ func pad5(i int) string {
 	}
 	return s
 }
+
+// BenchmarkAPISubjectReadInProcess is the same read without the loopback
+// network and client: the server's own cost per request.
+func BenchmarkAPISubjectReadInProcess(b *testing.B) {
+	benchEnv(b)
+	n := bench.fx.Subjects
+	var ctr sync.Mutex
+	i := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			ctr.Lock()
+			i++
+			id := i % n
+			ctr.Unlock()
+			req := httptest.NewRequest("GET", "/api/v1/subjects/p"+pad5(id), nil)
+			req.Header.Set("Authorization", "Bearer "+bench.tok)
+			w := httptest.NewRecorder()
+			bench.srv.ServeHTTP(w, req)
+			if w.Code != 200 {
+				b.Errorf("status %d", w.Code)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
