@@ -64,8 +64,8 @@ func (p *Pipeline) Events(ctx context.Context, events []model.Event, ids []model
 			ids[i].Tenant = p.tenant()
 		}
 	}
-	if bp, ok := p.Store.(batchPutter); ok {
-		n, err := bp.PutBatch(ctx, events, ids)
+	if b, ok := p.Store.(store.Batcher); ok {
+		n, err := b.CommitBatch(ctx, store.Batch{Events: events, Identifiers: ids})
 		p.newEvents.Add(int64(n))
 		return err
 	}
@@ -75,12 +75,6 @@ func (p *Pipeline) Events(ctx context.Context, events []model.Event, ids []model
 	}
 	p.newEvents.Add(int64(n))
 	return p.putIDs(ctx, ids)
-}
-
-// batchPutter is implemented by stores that can write events and
-// identifiers in one transaction.
-type batchPutter interface {
-	PutBatch(ctx context.Context, events []model.Event, ids []model.Identifier) (int, error)
 }
 
 // DedupeIdentifiers merges repeated (tenant, kind, value, subject)

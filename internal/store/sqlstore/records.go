@@ -16,26 +16,31 @@ func (s *Store) UpsertSubjects(ctx context.Context, subjects []model.Subject) er
 	if len(subjects) == 0 {
 		return nil
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO subjects (tenant, id, kind, updated_at, body) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, id) DO UPDATE SET kind = excluded.kind, updated_at = excluded.updated_at, body = excluded.body`))
-		if err != nil {
-			return fmt.Errorf("prepare subject upsert: %w", err)
-		}
-		defer st.Close()
-		for i := range subjects {
-			sub := subjects[i]
-			sub.Tenant = tenant(sub.Tenant)
-			body, err := marshal(sub)
-			if err != nil {
-				return fmt.Errorf("subject %q: %w", sub.ID, err)
-			}
-			if _, err := st.ExecContext(ctx, sub.Tenant, sub.ID, string(sub.Kind), ns(sub.UpdatedAt), body); err != nil {
-				return fmt.Errorf("upsert subject %q: %w", sub.ID, err)
-			}
-		}
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.upsertSubjectsTx(ctx, tx, subjects) })
+}
+
+func (s *Store) upsertSubjectsTx(ctx context.Context, tx *sql.Tx, subjects []model.Subject) error {
+	if len(subjects) == 0 {
 		return nil
-	})
+	}
+	st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO subjects (tenant, id, kind, updated_at, body) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, id) DO UPDATE SET kind = excluded.kind, updated_at = excluded.updated_at, body = excluded.body`))
+	if err != nil {
+		return fmt.Errorf("prepare subject upsert: %w", err)
+	}
+	defer st.Close()
+	for i := range subjects {
+		sub := subjects[i]
+		sub.Tenant = tenant(sub.Tenant)
+		body, err := marshal(sub)
+		if err != nil {
+			return fmt.Errorf("subject %q: %w", sub.ID, err)
+		}
+		if _, err := st.ExecContext(ctx, sub.Tenant, sub.ID, string(sub.Kind), ns(sub.UpdatedAt), body); err != nil {
+			return fmt.Errorf("upsert subject %q: %w", sub.ID, err)
+		}
+	}
+	return nil
 }
 
 // GetSubject implements store.Store.
@@ -58,53 +63,29 @@ func (s *Store) PutIdentifiers(ctx context.Context, ids []model.Identifier) erro
 	if len(ids) == 0 {
 		return nil
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error { return s.putIdentifiers(ctx, tx, ids) })
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.putIdentifiersTx(ctx, tx, ids) })
 }
 
-// PutBatch stores events and identifiers in one transaction; the pipeline
-// uses it when the backend has it.
-func (s *Store) PutBatch(ctx context.Context, events []model.Event, ids []model.Identifier) (int, error) {
-	n := 0
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if n, err = s.putEvents(ctx, tx, events); err != nil {
-			return err
-		}
-		return s.putIdentifiers(ctx, tx, ids)
-	})
-	return n, err
-}
-
-func (s *Store) putIdentifiers(ctx context.Context, tx *sql.Tx, ids []model.Identifier) error {
+func (s *Store) putIdentifiersTx(ctx context.Context, tx *sql.Tx, ids []model.Identifier) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	// One statement must not touch a row twice (PostgreSQL refuses), so
-	// repeated identifiers are merged first.
-	type key struct{ t, k, v, s string }
-	idx := map[key]int{}
-	rows := make([][]any, 0, len(ids))
+	st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO identifiers (tenant, kind, value, subject_id, source, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, kind, value, subject_id) DO UPDATE SET
+		  first_seen = CASE WHEN excluded.first_seen < identifiers.first_seen THEN excluded.first_seen ELSE identifiers.first_seen END,
+		  last_seen = CASE WHEN excluded.last_seen > identifiers.last_seen THEN excluded.last_seen ELSE identifiers.last_seen END`))
+	if err != nil {
+		return fmt.Errorf("prepare identifier upsert: %w", err)
+	}
+	defer st.Close()
 	for _, id := range ids {
-		first, last := ns(id.FirstSeen), ns(id.LastSeen)
-		if last == 0 {
+		first, last := id.FirstSeen, id.LastSeen
+		if last.IsZero() {
 			last = first
 		}
-		k := key{tenant(id.Tenant), string(id.Kind), id.Value, id.SubjectID}
-		if i, ok := idx[k]; ok {
-			r := rows[i]
-			r[5] = min(r[5].(int64), first)
-			r[6] = max(r[6].(int64), last)
-			continue
+		if _, err := st.ExecContext(ctx, tenant(id.Tenant), string(id.Kind), id.Value, id.SubjectID, id.Source, ns(first), ns(last)); err != nil {
+			return fmt.Errorf("upsert identifier %s=%q: %w", id.Kind, id.Value, err)
 		}
-		idx[k] = len(rows)
-		rows = append(rows, []any{k.t, k.k, k.v, k.s, id.Source, first, last})
-	}
-	err := s.execRows(ctx, tx, `INSERT INTO identifiers (tenant, kind, value, subject_id, source, first_seen, last_seen) VALUES `,
-		`ON CONFLICT (tenant, kind, value, subject_id) DO UPDATE SET
-		  first_seen = CASE WHEN excluded.first_seen < identifiers.first_seen THEN excluded.first_seen ELSE identifiers.first_seen END,
-		  last_seen = CASE WHEN excluded.last_seen > identifiers.last_seen THEN excluded.last_seen ELSE identifiers.last_seen END`, rows, nil)
-	if err != nil {
-		return fmt.Errorf("upsert identifiers: %w", err)
 	}
 	return nil
 }
@@ -165,84 +146,19 @@ func (s *Store) EachIdentifier(ctx context.Context, t string, fn func(model.Iden
 	return s.scanIdentifiers(ctx, fn, `SELECT `+identCols+` FROM identifiers WHERE tenant = ? ORDER BY kind, value, subject_id`, tenant(t))
 }
 
-// PutEvents implements store.Store.
+// PutEvents implements store.Store. Events go in multi-row INSERTs (see
+// insertEvents), which is what makes bulk loads fast on PostgreSQL.
 func (s *Store) PutEvents(ctx context.Context, events []model.Event) (int, error) {
 	if len(events) == 0 {
 		return 0, nil
 	}
 	inserted := 0
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		inserted, err = s.putEvents(ctx, tx, events)
+		fresh, err := s.insertEvents(ctx, tx, events)
+		inserted = len(fresh)
 		return err
 	})
 	return inserted, err
-}
-
-func (s *Store) putEvents(ctx context.Context, tx *sql.Tx, events []model.Event) (int, error) {
-	inserted := 0
-	rows := make([][]any, 0, len(events))
-	for i := range events {
-		ev := events[i]
-		ev.Tenant = tenant(ev.Tenant)
-		ev.Time = ev.Time.UTC()
-		body, err := marshal(ev)
-		if err != nil {
-			return 0, fmt.Errorf("event %q: %w", ev.ID, err)
-		}
-		rows = append(rows, []any{ev.Tenant, ev.ID, string(ev.Kind), ns(ev.Time), ev.SubjectID, ev.Source, body})
-	}
-	err := s.execRows(ctx, tx, `INSERT INTO events (tenant, id, kind, time, subject_id, source, body) VALUES `,
-		`ON CONFLICT (tenant, id) DO NOTHING`, rows, func(n int64) { inserted += int(n) })
-	if err != nil {
-		return 0, fmt.Errorf("insert events: %w", err)
-	}
-	return inserted, nil
-}
-
-// rowsPerStatement bounds multi-row INSERTs (SQLite allows 32766 parameters).
-const rowsPerStatement = 32
-
-// execRows runs head + "(?,...),(?,...)" + tail over rows in chunks, one
-// prepared statement per chunk size, and reports rows affected.
-func (s *Store) execRows(ctx context.Context, tx *sql.Tx, head, tail string, rows [][]any, affected func(int64)) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	width := len(rows[0])
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
-	stmts := map[int]*sql.Stmt{}
-	defer func() {
-		for _, st := range stmts {
-			st.Close()
-		}
-	}()
-	args := make([]any, 0, rowsPerStatement*width)
-	for i := 0; i < len(rows); i += rowsPerStatement {
-		chunk := rows[i:min(i+rowsPerStatement, len(rows))]
-		st := stmts[len(chunk)]
-		if st == nil {
-			q := head + strings.TrimSuffix(strings.Repeat(one+", ", len(chunk)), ", ") + " " + tail
-			var err error
-			if st, err = tx.PrepareContext(ctx, s.q(q)); err != nil {
-				return fmt.Errorf("prepare: %w", err)
-			}
-			stmts[len(chunk)] = st
-		}
-		args = args[:0]
-		for _, r := range chunk {
-			args = append(args, r...)
-		}
-		res, err := st.ExecContext(ctx, args...)
-		if err != nil {
-			return err
-		}
-		if affected != nil {
-			n, _ := res.RowsAffected()
-			affected(n)
-		}
-	}
-	return nil
 }
 
 // GetEvent implements store.Store.
@@ -292,28 +208,32 @@ func (s *Store) ReplaceFindings(ctx context.Context, t string, detectors []strin
 				return fmt.Errorf("clear findings of %s: %w", d, err)
 			}
 		}
-		if len(findings) == 0 {
-			return nil
-		}
-		st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO findings (tenant, id, subject_id, detector, code, time, body) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, id) DO UPDATE SET subject_id = excluded.subject_id, detector = excluded.detector, code = excluded.code, time = excluded.time, body = excluded.body`))
-		if err != nil {
-			return fmt.Errorf("prepare finding upsert: %w", err)
-		}
-		defer st.Close()
-		for i := range findings {
-			f := findings[i]
-			f.Tenant = t
-			body, err := marshal(f)
-			if err != nil {
-				return fmt.Errorf("finding %q: %w", f.ID, err)
-			}
-			if _, err := st.ExecContext(ctx, t, f.ID, f.SubjectID, f.Detector, f.Code, ns(f.Time), body); err != nil {
-				return fmt.Errorf("upsert finding %q: %w", f.ID, err)
-			}
-		}
-		return nil
+		return s.upsertFindingsTx(ctx, tx, t, findings)
 	})
+}
+
+func (s *Store) upsertFindingsTx(ctx context.Context, tx *sql.Tx, t string, findings []model.Finding) error {
+	if len(findings) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO findings (tenant, id, subject_id, detector, code, time, body) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, id) DO UPDATE SET subject_id = excluded.subject_id, detector = excluded.detector, code = excluded.code, time = excluded.time, body = excluded.body`))
+	if err != nil {
+		return fmt.Errorf("prepare finding upsert: %w", err)
+	}
+	defer st.Close()
+	for i := range findings {
+		f := findings[i]
+		f.Tenant = t
+		body, err := marshal(f)
+		if err != nil {
+			return fmt.Errorf("finding %q: %w", f.ID, err)
+		}
+		if _, err := st.ExecContext(ctx, t, f.ID, f.SubjectID, f.Detector, f.Code, ns(f.Time), body); err != nil {
+			return fmt.Errorf("upsert finding %q: %w", f.ID, err)
+		}
+	}
+	return nil
 }
 
 // FindingsOf implements store.Store.
