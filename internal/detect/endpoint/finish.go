@@ -445,7 +445,7 @@ func (d *Detector) egress(h *hostState, s *model.Subject, emit detect.Emit, shar
 	f.Severity = map[string]float64{"country": 1, "region": 0.8, "city": 0.5}[level]
 	f.Evidence = ev
 	f.Details = map[string]string{"host": h.host, "level": level, "egress_locations": strings.Join(sortedKeys(places), "; "),
-		"home": strings.Trim(strings.Join([]string{s.Address.City, s.Address.Region, s.Address.Country}, ", "), ", "),
+		"home":          strings.Trim(strings.Join([]string{s.Address.City, s.Address.Region, s.Address.Country}, ", "), ", "),
 		"days_observed": fmt.Sprint(days), "days_away": fmt.Sprint(awayDays)}
 	emit(f)
 }
