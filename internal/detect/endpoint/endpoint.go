@@ -51,6 +51,10 @@ type Config struct {
 	// uses (also read from indicators.allow_rmm / indicators.allow_vpn).
 	AllowRMM []string `koanf:"allow_rmm"`
 	AllowVPN []string `koanf:"allow_vpn"`
+	// AllowRMMRoles, when set, limits AllowRMM to subjects with one of these
+	// roles (also read from indicators.allow_rmm_roles): "TeamViewer is
+	// allowed for IT administrators" rather than for everyone.
+	AllowRMMRoles []string `koanf:"allow_rmm_roles"`
 	// RoleAllowRMM allows tools by subject role, e.g. {"IT Administrator": ["teamviewer"]}; "*" allows all.
 	RoleAllowRMM map[string][]string `koanf:"role_allow_rmm"`
 	// WatchLanguages are the input-source/locale languages (ISO 639-1) that
@@ -87,14 +91,16 @@ func New(deps detect.Deps) (detect.Detector, error) {
 			return nil, fmt.Errorf("detectors.%s: %w", Name, err)
 		}
 		var ic struct {
-			AllowRMM []string `koanf:"allow_rmm"`
-			AllowVPN []string `koanf:"allow_vpn"`
+			AllowRMM      []string `koanf:"allow_rmm"`
+			AllowRMMRoles []string `koanf:"allow_rmm_roles"`
+			AllowVPN      []string `koanf:"allow_vpn"`
 		}
 		if err := deps.Config.Unmarshal("indicators", &ic); err != nil {
 			return nil, fmt.Errorf("indicators: %w", err)
 		}
 		cfg.AllowRMM = append(cfg.AllowRMM, ic.AllowRMM...)
 		cfg.AllowVPN = append(cfg.AllowVPN, ic.AllowVPN...)
+		cfg.AllowRMMRoles = append(cfg.AllowRMMRoles, ic.AllowRMMRoles...)
 	}
 	return NewWith(pack, cfg, deps.Store), nil
 }
@@ -106,6 +112,7 @@ type Detector struct {
 	store store.Store // optional: resolves hosts no event resolved
 
 	allowRMM map[string]bool
+	allowRol map[string]bool
 	allowVPN map[string]bool
 	roleRMM  map[string]map[string]bool
 	watch    map[string]bool
@@ -123,6 +130,10 @@ func NewWith(pack *indicators.Pack, cfg Config, st store.Store) *Detector {
 		specs: map[string]*osquery.QuerySpec{}, hosts: map[string]*hostState{}, devs: map[string]*devRec{}}
 	for _, v := range cfg.AllowRMM {
 		d.allowRMM[vendorKey(v)] = true
+	}
+	d.allowRol = map[string]bool{}
+	for _, r := range cfg.AllowRMMRoles {
+		d.allowRol[indicators.TextKey(r)] = true
 	}
 	for _, v := range cfg.AllowVPN {
 		d.allowVPN[vendorKey(v)] = true
@@ -284,8 +295,8 @@ func (d *Detector) Observe(ctx context.Context, env *detect.Env, ev *model.Event
 			for _, e := range d.pack.RemoteAccessByCmdline(cl) {
 				d.tool(h, ev, e, "command line "+trunc(cl, 160))
 			}
-			low := strings.ToLower(cl)
-			if (strings.Contains(low, "remoting_start_host") || strings.Contains(low, "start-host")) && rePin.MatchString(cl) {
+			low := strings.ToLower(cl + " " + c["name"])
+			if isCRDHost(low) && rePin.MatchString(cl) {
 				if h.crd == nil {
 					h.crd = &hit{}
 				}
@@ -370,6 +381,17 @@ func (d *Detector) Observe(ctx context.Context, env *detect.Env, ev *model.Event
 	case "timezone_windows":
 		d.observeTZ(h, ev, c["data"])
 	}
+}
+
+// isCRDHost reports whether a lower-cased command line (with the process
+// name) is a Chrome Remote Desktop host or its set-up tool.
+func isCRDHost(low string) bool {
+	for _, k := range []string{"remoting_start_host", "remoting_me2me_host", "chrome-remote-desktop", "chromeremotedesktophost", "start-host"} {
+		if strings.Contains(low, k) {
+			return true
+		}
+	}
+	return false
 }
 
 func trunc(s string, n int) string {

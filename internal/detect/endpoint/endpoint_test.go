@@ -33,7 +33,7 @@ type world struct {
 
 func (w *world) person(id, country, tz, role string) {
 	w.subjects = append(w.subjects, model.Subject{ID: id, Kind: model.KindEmployee, FullName: id, Role: role,
-		Address: model.Address{City: "Austin", Region: "TX", Country: country}, ClaimedTimezone: tz})
+		Address: model.Address{Line: "1 " + id + " Street", City: "Austin", Region: "TX", Country: country}, ClaimedTimezone: tz})
 }
 
 func (w *world) device(subject, host string, enrolled time.Time) {
@@ -139,6 +139,12 @@ func TestAllowListGlobalAndByRole(t *testing.T) {
 	}
 	if has(fs, "dev", "END_RMM_MULTI_VENDOR") != nil {
 		t.Fatal("an allowed vendor must not count towards several vendors")
+	}
+	// Limited to IT administrators, TeamViewer is flagged on the developer's laptop.
+	cfg.AllowRMMRoles = []string{"IT Administrator"}
+	fs = run(t, w, cfg)
+	if has(fs, "admin", "END_RMM_PRESENT") != nil || count(fs, "END_RMM_PRESENT") != 2 || has(fs, "dev", "END_RMM_MULTI_VENDOR") == nil {
+		t.Fatalf("allow_rmm_roles: %v", fs)
 	}
 }
 
@@ -383,6 +389,12 @@ func TestSharedEgress(t *testing.T) {
 	}
 	add("a", "198.51.100.50", nil)
 	add("b", "198.51.100.50", &model.IPInfo{Country: "US", Residential: true})
+	// A couple at one address: one household.
+	w.person("e", "US", "America/Chicago", "")
+	w.person("f", "US", "America/Chicago", "")
+	w.subjects[len(w.subjects)-1].Address = w.subjects[len(w.subjects)-2].Address
+	add("e", "198.51.100.60", nil)
+	add("f", "198.51.100.60", nil)
 	add("c", "192.0.2.1", &model.IPInfo{Corporate: true})
 	add("d", "192.0.2.1", &model.IPInfo{Corporate: true})
 	fs := run(t, w, DefaultConfig())
@@ -392,6 +404,9 @@ func TestSharedEgress(t *testing.T) {
 	}
 	if has(fs, "c", "END_SHARED_EGRESS") != nil {
 		t.Fatal("corporate egress is shared by design")
+	}
+	if has(fs, "e", "END_SHARED_EGRESS") != nil {
+		t.Fatal("two workers at one home address are one household")
 	}
 }
 

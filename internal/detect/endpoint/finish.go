@@ -107,7 +107,7 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func (d *Detector) rmmAllowed(s *model.Subject, vendor string) bool {
-	if d.allowRMM[vendor] || d.allowRMM["*"] {
+	if (d.allowRMM[vendor] || d.allowRMM["*"]) && (len(d.allowRol) == 0 || d.allowRol[indicators.TextKey(s.Role)]) {
 		return true
 	}
 	if s.Role != "" {
@@ -459,6 +459,21 @@ func (d *Detector) sharedEgress(env *detect.Env, shared map[string]map[string]*e
 			continue
 		}
 		subs := sortedKeys(m)
+		// Workers who claim the same home address share its internet
+		// connection legitimately: count households, not workers.
+		house := map[string]string{}
+		households := map[string]bool{}
+		for _, sid := range subs {
+			k := "subject:" + sid
+			if s := env.Subject(sid); s != nil && !s.Address.IsZero() {
+				k = s.Address.Key()
+			}
+			house[sid] = k
+			households[k] = true
+		}
+		if len(households) < d.cfg.SharedEgressMin || len(households) < 2 {
+			continue
+		}
 		for _, sid := range subs {
 			f := model.NewFinding(Name, RsnSharedEgress, sid, ip, m[sid].last)
 			f.Evidence = append(f.Evidence, model.EvidenceRef{Kind: model.EvIdentifier, ID: string(model.IDIP) + ":" + ip, Note: "shared public egress IP"})
@@ -467,12 +482,12 @@ func (d *Detector) sharedEgress(env *detect.Env, shared map[string]map[string]*e
 			}
 			var others []string
 			for _, o := range subs {
-				if o != sid {
+				if house[o] != house[sid] {
 					others = append(others, o)
 					f.Evidence = append(f.Evidence, model.EvidenceRef{Kind: model.EvSubject, ID: o, Note: "another worker's device behind " + ip})
 				}
 			}
-			f.Details = map[string]string{"ip": ip, "workers": fmt.Sprint(len(subs)), "others": strings.Join(others, ", ")}
+			f.Details = map[string]string{"ip": ip, "workers": fmt.Sprint(len(subs)), "households": fmt.Sprint(len(households)), "others": strings.Join(others, ", ")}
 			emit(f)
 		}
 	}
