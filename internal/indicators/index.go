@@ -14,13 +14,15 @@ import (
 type Pack struct {
 	manifest Manifest
 	entries  []Entry
-	exact    map[string][]int      // category\x00kind\x00value -> entries
-	globs    map[string]*globIndex // category\x00kind -> wildcard index
-	texts    map[string]*textIndex // category -> free-text automaton
+	exact    map[catKind]map[string][]int // (category, kind) -> value -> entries
+	globs    map[catKind]*globIndex       // (category, kind without _glob) -> wildcard index
+	texts    map[string]*textIndex        // category -> free-text automaton
 	cidrs    map[int]map[netip.Prefix][]int
 	names    map[string][]int // category\x00CompanyKey(name or alias) -> entries
 	counts   map[string]int
 }
+
+type catKind struct{ cat, kind string }
 
 // textKinds are matched as whole words inside free text.
 var textKinds = map[string]bool{"product_name": true, "usb_string": true, "edid_name": true, "scsi_string": true, "cmdline": true}
@@ -75,7 +77,7 @@ type textIndex struct {
 }
 
 func build(m Manifest, entries []Entry) (*Pack, error) {
-	p := &Pack{manifest: m, entries: entries, exact: map[string][]int{}, globs: map[string]*globIndex{},
+	p := &Pack{manifest: m, entries: entries, exact: map[catKind]map[string][]int{}, globs: map[catKind]*globIndex{},
 		texts: map[string]*textIndex{}, cidrs: map[int]map[netip.Prefix][]int{}, names: map[string][]int{}, counts: map[string]int{}}
 	textPats := map[string]map[string][]int{} // category -> pattern -> entries
 	for i := range entries {
@@ -83,7 +85,7 @@ func build(m Manifest, entries []Entry) (*Pack, error) {
 		p.counts[e.Category]++
 		switch {
 		case strings.HasSuffix(e.Kind, "_glob"):
-			k := e.Category + "\x00" + strings.TrimSuffix(e.Kind, "_glob")
+			k := catKind{e.Category, strings.TrimSuffix(e.Kind, "_glob")}
 			if p.globs[k] == nil {
 				p.globs[k] = &globIndex{}
 			}
@@ -106,8 +108,11 @@ func build(m Manifest, entries []Entry) (*Pack, error) {
 			}
 		}
 		if !strings.HasSuffix(e.Kind, "_glob") {
-			k := e.Category + "\x00" + e.Kind + "\x00" + e.Value
-			p.exact[k] = append(p.exact[k], i)
+			ck := catKind{e.Category, e.Kind}
+			if p.exact[ck] == nil {
+				p.exact[ck] = map[string][]int{}
+			}
+			p.exact[ck][e.Value] = append(p.exact[ck][e.Value], i)
 		}
 	}
 	for cat, pats := range textPats {
@@ -165,7 +170,7 @@ func (p *Pack) Entries(category string, fn func(*Entry)) {
 func (p *Pack) Len() int { return len(p.entries) }
 
 func (p *Pack) get(cat, kind, val string) []*Entry {
-	idx := p.exact[cat+"\x00"+kind+"\x00"+val]
+	idx := p.exact[catKind{cat, kind}][val]
 	if len(idx) == 0 {
 		return nil
 	}
@@ -177,7 +182,7 @@ func (p *Pack) get(cat, kind, val string) []*Entry {
 }
 
 func (p *Pack) first(cat, kind, val string) (*Entry, bool) {
-	if idx := p.exact[cat+"\x00"+kind+"\x00"+val]; len(idx) > 0 {
+	if idx := p.exact[catKind{cat, kind}][val]; len(idx) > 0 {
 		return &p.entries[idx[0]], true
 	}
 	return nil, false
@@ -190,10 +195,11 @@ func (p *Pack) Text(category, s string, kinds ...string) []*Entry {
 	if ti == nil || s == "" {
 		return nil
 	}
-	t := TextKey(s)
+	var stack [256]byte
+	t := textKey(s, stack[:0])
 	var out []*Entry
 	var seen map[int]bool
-	ti.trie.Walk([]byte(t), func(end, n, pat int64) bool {
+	ti.trie.Walk(t, func(end, n, pat int64) bool {
 		start := end - n + 1
 		if start > 0 && t[start-1] != ' ' {
 			return true
@@ -248,7 +254,7 @@ func (p *Pack) byProcess(cat, name string) []*Entry {
 		// "AnyDesk" on macOS/Linux matches "anydesk.exe" entries too.
 		out = append(out, p.get(cat, "process", k+".exe")...)
 	}
-	if g := p.globs[cat+"\x00process"]; g != nil {
+	if g := p.globs[catKind{cat, "process"}]; g != nil {
 		g.match(k, func(i int) { out = append(out, &p.entries[i]) })
 	}
 	return out
@@ -484,7 +490,7 @@ func (p *Pack) MacInputSource(id string) (InputSource, bool) {
 		return is, true
 	}
 	var hit *Entry
-	if g := p.globs[CatInputSource+"\x00macos_input"]; g != nil {
+	if g := p.globs[catKind{CatInputSource, "macos_input"}]; g != nil {
 		g.match(k, func(i int) {
 			if hit == nil {
 				hit = &p.entries[i]

@@ -272,3 +272,21 @@ func BenchmarkMatch(b *testing.B) {
 		})
 	}
 }
+
+func TestTextKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"Chrome-Remote-Desktop":  "chrome remote desktop",
+		"  AnyDesk.app  ":        "anydesk app",
+		"快连 VPN":                 "快连 vpn",
+		"ÄNYDESK--Host":          "änydesk host",
+		"---":                    "",
+		`C:\Program Files\X.exe`: "c program files x exe",
+	} {
+		if got := TextKey(in); got != want {
+			t.Errorf("TextKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if es := builtin(t).VPNByProduct("快连 VPN"); len(es) == 0 {
+		t.Error("non-ASCII product name not matched")
+	}
+}

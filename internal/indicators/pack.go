@@ -29,6 +29,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 //go:embed data
@@ -378,20 +379,52 @@ func collapseSpace(s string) string { return strings.Join(strings.Fields(s), " "
 // TextKey lower-cases s and turns every run of non-alphanumeric characters
 // into one space, so that "Chrome-Remote-Desktop", "chrome_remote_desktop"
 // and "Chrome Remote Desktop" compare equal in free-text matching.
-func TextKey(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 2)
+func TextKey(s string) string { return string(textKey(s, nil)) }
+
+// textKey appends the text key of s to buf; ASCII takes a fast path.
+func textKey(s string, buf []byte) []byte {
+	b := buf[:0]
+	space := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+			b = append(b, c)
+			space = false
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+('a'-'A'))
+			space = false
+		case c >= 0x80:
+			return textKeyUnicode(s, buf)
+		default:
+			if !space {
+				b = append(b, ' ')
+				space = true
+			}
+		}
+	}
+	if n := len(b); n > 0 && b[n-1] == ' ' {
+		b = b[:n-1]
+	}
+	return b
+}
+
+func textKeyUnicode(s string, buf []byte) []byte {
+	b := buf[:0]
 	space := true
 	for _, r := range strings.ToLower(s) {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 {
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 			space = false
 		} else if !space {
-			b.WriteByte(' ')
+			b = append(b, ' ')
 			space = true
 		}
 	}
-	return strings.TrimSpace(b.String())
+	if n := len(b); n > 0 && b[n-1] == ' ' {
+		b = b[:n-1]
+	}
+	return b
 }
 
 var legalSuffixes = map[string]bool{"llc": true, "ltd": true, "limited": true, "co": true, "inc": true, "corp": true,

@@ -295,8 +295,7 @@ func (d *Detector) Observe(ctx context.Context, env *detect.Env, ev *model.Event
 			for _, e := range d.pack.RemoteAccessByCmdline(cl) {
 				d.tool(h, ev, e, "command line "+trunc(cl, 160))
 			}
-			low := strings.ToLower(cl + " " + c["name"])
-			if isCRDHost(low) && rePin.MatchString(cl) {
+			if hasFoldPin(cl) && isCRDHost(strings.ToLower(cl+" "+c["name"])) && rePin.MatchString(cl) {
 				if h.crd == nil {
 					h.crd = &hit{}
 				}
@@ -383,11 +382,28 @@ func (d *Detector) Observe(ctx context.Context, env *detect.Env, ev *model.Event
 	}
 }
 
+func baseName(p string) string {
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
 // isCRDHost reports whether a lower-cased command line (with the process
 // name) is a Chrome Remote Desktop host or its set-up tool.
 func isCRDHost(low string) bool {
 	for _, k := range []string{"remoting_start_host", "remoting_me2me_host", "chrome-remote-desktop", "chromeremotedesktophost", "start-host"} {
 		if strings.Contains(low, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasFoldPin is a cheap, allocation-free prefilter for "--pin" in any case.
+func hasFoldPin(s string) bool {
+	for i := 0; i+5 <= len(s); i++ {
+		if s[i] == '-' && s[i+1] == '-' && (s[i+2]|0x20) == 'p' && (s[i+3]|0x20) == 'i' && (s[i+4]|0x20) == 'n' {
 			return true
 		}
 	}
@@ -407,9 +423,9 @@ var rePinValue = regexp.MustCompile(`(?i)(--pin(=|\s+))\S+`)
 func redactPin(s string) string { return rePinValue.ReplaceAllString(s, "${1}******") }
 
 func (d *Detector) process(h *hostState, ev *model.Event, name, path string) {
-	for _, n := range []string{path, name} {
-		if n == "" {
-			continue
+	for i, n := range [2]string{path, name} {
+		if n == "" || i == 1 && path != "" && strings.EqualFold(baseName(path), n) {
+			continue // the name is the path's base name: already looked up
 		}
 		for _, e := range d.pack.RemoteAccessByProcess(n) {
 			d.tool(h, ev, e, "process "+n)

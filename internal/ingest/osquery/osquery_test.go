@@ -394,3 +394,17 @@ func TestPackIsValidAndMatchesParser(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkRecord(b *testing.B) {
+	line := []byte(`{"name":"pack_redflag_processes","hostIdentifier":"lt-00042","calendarTime":"Tue Sep 22 11:06:40 2026 UTC","unixTime":"1790000000","epoch":"0","counter":"1","numerics":false,"decorations":{"host_uuid":"UUID-lt-00042","serial":"SERlt-00042"},"columns":{"cmdline":"/Applications/Slack.app/Contents/MacOS/Slack --type=renderer --lang=en-US","name":"Slack","parent":"1","path":"/Applications/Slack.app/Contents/MacOS/Slack","pid":"4242","start_time":"1789999900","uid":"501"},"action":"added"}`)
+	rep := &ingest.Report{}
+	p := NewParser(nil, "", "bench", rep)
+	n := 0
+	b.ReportAllocs()
+	b.SetBytes(int64(len(line)))
+	for i := 0; i < b.N; i++ {
+		if err := p.Record(line, i, func(model.Event) { n++ }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
