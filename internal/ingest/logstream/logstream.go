@@ -78,9 +78,23 @@ func Each(ctx context.Context, r io.Reader, fn Handler, onErr ErrorHandler) erro
 		return fmt.Errorf("line %d: %w", line, err)
 	}
 	t := bytes.TrimSpace(first)
-	if len(t) > 0 && !json.Valid(t) && !looksLikeOneLine(t) {
-		rest := io.MultiReader(bytes.NewReader(append(first, '\n')), br)
-		return eachDocument(ctx, bufio.NewReaderSize(rest, 64<<10), line, fn, onErr)
+	if len(t) > 0 && !json.Valid(t) && err == nil {
+		// Either a damaged first record, or a pretty-printed document. The
+		// next line tells: in JSON Lines it is a whole record (or empty).
+		first = append([]byte(nil), first...)
+		second, err2 := readLine(br)
+		if err2 != nil && err2 != io.EOF {
+			return fmt.Errorf("line %d: %w", line+1, err2)
+		}
+		second = append([]byte(nil), second...)
+		t2 := bytes.TrimSpace(second)
+		if len(t2) > 0 && !json.Valid(t2) {
+			rest := io.MultiReader(bytes.NewReader(first), bytes.NewReader(second), br)
+			return eachDocument(ctx, bufio.NewReaderSize(rest, 64<<10), line, fn, onErr)
+		}
+		onErr(line, fmt.Errorf("malformed JSON: %s", syntaxErr(t)))
+		line++
+		t, err = t2, err2
 	}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -105,21 +119,6 @@ func Each(ctx context.Context, r io.Reader, fn Handler, onErr ErrorHandler) erro
 		}
 		t = bytes.TrimSpace(first)
 	}
-}
-
-// looksLikeOneLine tells a broken JSON line (a record on one line, cut or
-// damaged) from the first line of a pretty-printed document: a pretty-printed
-// document's first line is a bare "{" or "{" followed by one key.
-func looksLikeOneLine(t []byte) bool {
-	if len(t) == 1 {
-		return false
-	}
-	// `{ "key": {` or `{"records": [` style openings are documents.
-	last := t[len(t)-1]
-	if last == '[' || last == '{' || last == ',' {
-		return bytes.Count(t, []byte(`":`)) > 1
-	}
-	return true
 }
 
 var errLineTooLong = errors.New("record longer than 16 MiB")
