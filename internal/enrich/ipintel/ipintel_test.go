@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -282,5 +284,54 @@ func TestTagTableOverlaps(t *testing.T) {
 		if got := tt.lookup(netip.MustParseAddr(ip)); got != want {
 			t.Errorf("%s: %b want %b", ip, got, want)
 		}
+	}
+}
+
+func TestUpdateKeepsLastGoodCopy(t *testing.T) {
+	src := t.TempDir()
+	os.MkdirAll(filepath.Join(src, "lists"), 0o755)
+	os.WriteFile(filepath.Join(src, "lists", "vpn.txt"), []byte("10.0.0.0/8\n"), 0o644)
+	os.WriteFile(filepath.Join(src, "asn.csv"), []byte("1.0.0.0,1.0.0.255,13335,Cloudflare\n"), 0o644)
+	dir := t.TempDir()
+	res, err := Update(context.Background(), dir, nil, src, nil)
+	if err != nil || len(res) != 2 || !res[0].Updated || !res[1].Updated {
+		t.Fatalf("first update: %v %+v", err, res)
+	}
+	// A broken new copy must not replace the good one.
+	os.WriteFile(filepath.Join(src, "lists", "vpn.txt"), []byte("not-a-cidr\n"), 0o644)
+	res, err = Update(context.Background(), dir, []Source{{Name: "lists/vpn.txt"}}, src, nil)
+	if err != nil || res[0].Updated || res[0].Error == "" {
+		t.Fatalf("broken update accepted: %+v", res)
+	}
+	db, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := db.Lookup("10.1.2.3"); !a.VPN {
+		t.Errorf("last good list lost: %+v", a)
+	}
+	if a := db.Lookup("1.0.0.9"); a.ASN != 13335 {
+		t.Errorf("csv: %+v", a)
+	}
+}
+
+func TestUpdateOverHTTP(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/tor.txt":
+			w.Write([]byte("185.220.101.1\n"))
+		default:
+			http.Error(w, "gone", http.StatusInternalServerError)
+		}
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	res, err := Update(context.Background(), dir, []Source{{Name: "lists/tor.txt", URL: srv.URL + "/tor.txt"}, {Name: "lists/vpn.txt", URL: srv.URL + "/missing"}}, "", srv.Client())
+	if err != nil || !res[0].Updated || res[1].Updated {
+		t.Fatalf("%v %+v", err, res)
+	}
+	db, _ := Open(dir, Options{})
+	if a := db.Lookup("185.220.101.1"); !a.Tor {
+		t.Errorf("tor: %+v", a)
 	}
 }
