@@ -31,6 +31,7 @@ type Config struct {
 	HoursMinSamples int     `koanf:"hours_min_samples"` // distinct (day, hour) slots
 	HoursMinGain    float64 `koanf:"hours_min_gain"`    // mean log-likelihood gain per slot of UTC+8/9 over the claimed zone
 	SuspectOffsets  []int   `koanf:"suspect_offsets"`   // hours east of UTC (8, 9)
+	HoursMaxWeekend float64 `koanf:"hours_max_weekend"` // max weekend share of activity in the suspect zone
 	// Long sessions (N07).
 	SessionMax time.Duration `koanf:"session_max"`
 	// First days of a new account (O06).
@@ -71,9 +72,10 @@ func Defaults() Config {
 		HoursMinSamples:      30,
 		HoursMinGain:         0.4,
 		SuspectOffsets:       []int{8, 9},
+		HoursMaxWeekend:      0.1,
 		SessionMax:           24 * time.Hour,
 		NewAccountDays:       30,
-		NewAccountFirstN:     10,
+		NewAccountFirstN:     20,
 	}
 }
 

@@ -24,6 +24,9 @@ func events(ids []string) []model.EvidenceRef {
 // Finish implements detect.Finisher: it emits each subject's findings from
 // its state and runs the cross-subject joins.
 func (d *Detector) Finish(_ context.Context, env *detect.Env, emit detect.Emit) error {
+	if d.loadErr != nil {
+		return d.loadErr
+	}
 	ids := make([]string, 0, len(d.subj))
 	for id := range d.subj {
 		ids = append(ids, id)
@@ -111,8 +114,14 @@ func (d *Detector) Finish(_ context.Context, env *detect.Env, emit detect.Emit) 
 			}
 		}
 	}
-	d.shared(d.ipUse, model.IDIP, CodeSharedIP, d.cfg.SharedIPMinAccounts, d.cfg.SharedIPWindow, out)
-	d.shared(d.mfaUse, model.IDMFADevice, CodeSharedMFA, d.cfg.SharedMFAMinAccounts, 0, out)
+	// Workers who claim the same home (a family) share its internet line
+	// legitimately; a laptop farm's workers claim different homes.
+	sameHome := func(a, b string) bool {
+		sa, sb := env.Subject(a), env.Subject(b)
+		return sa != nil && sb != nil && !sa.Address.IsZero() && sa.Address.Key() == sb.Address.Key()
+	}
+	d.shared(d.ipUse, model.IDIP, CodeSharedIP, d.cfg.SharedIPMinAccounts, d.cfg.SharedIPWindow, sameHome, out)
+	d.shared(d.mfaUse, model.IDMFADevice, CodeSharedMFA, d.cfg.SharedMFAMinAccounts, 0, nil, out)
 	return nil
 }
 
@@ -130,7 +139,7 @@ func countryList(m map[string]int, hr map[string]bool, wantHR bool) string {
 // shared emits, for every identifier used by enough subjects whose uses
 // fall within window of each other, one finding per subject that links the
 // other subjects.
-func (d *Detector) shared(m map[string]map[string]*use, kind model.IdentifierKind, code string, minAccounts int, window time.Duration, out func(string, string, string, time.Time, []model.EvidenceRef, map[string]string)) {
+func (d *Detector) shared(m map[string]map[string]*use, kind model.IdentifierKind, code string, minAccounts int, window time.Duration, excuse func(a, b string) bool, out func(string, string, string, time.Time, []model.EvidenceRef, map[string]string)) {
 	if minAccounts < 2 {
 		minAccounts = 2
 	}
@@ -157,6 +166,9 @@ func (d *Detector) shared(m map[string]map[string]*use, kind model.IdentifierKin
 				}
 				ou := subs[o]
 				if window > 0 && (ou.first.After(u.last.Add(window)) || u.first.After(ou.last.Add(window))) {
+					continue
+				}
+				if excuse != nil && excuse(s, o) {
 					continue
 				}
 				others = append(others, o)
@@ -243,7 +255,12 @@ func (d *Detector) hoursFit(st *subjState, sub *model.Subject) (hoursResult, boo
 			continue
 		}
 		gain := (ll(so) - claimedLL) / float64(st.slots)
-		if gain >= d.cfg.HoursMinGain {
+		// A working week is Monday to Friday where the work happens. A
+		// night owl in the claimed zone works Monday-Friday evenings, which
+		// in UTC+8 fall on Tuesday-Saturday mornings: the weekend share
+		// tells the two apart.
+		wkSuspect, wkClaimed := weekendShare(&st.weekHours, so), weekendShare(&st.weekHours, claimed)
+		if gain >= d.cfg.HoursMinGain && wkSuspect <= d.cfg.HoursMaxWeekend && wkSuspect < wkClaimed {
 			note := fmt.Sprintf("activity hours fit UTC%+d (gain %.2f nats/slot over claimed %s, UTC%+d; %d slots)", so, gain, sub.ClaimedTimezone, claimed, st.slots)
 			hist := make([]string, 24)
 			for h, n := range st.hours {
@@ -253,10 +270,41 @@ func (d *Detector) hoursFit(st *subjState, sub *model.Subject) (hoursResult, boo
 				"best_offset": strconv.Itoa(best), "suspect_offset": strconv.Itoa(so), "claimed_offset": strconv.Itoa(claimed),
 				"claimed_timezone": sub.ClaimedTimezone, "gain_per_slot": strconv.FormatFloat(math.Round(gain*100)/100, 'f', -1, 64),
 				"slots": strconv.Itoa(st.slots), "utc_hour_histogram": strings.Join(hist, ","),
+				"weekend_share_suspect": strconv.FormatFloat(math.Round(wkSuspect*100)/100, 'f', -1, 64),
+				"weekend_share_claimed": strconv.FormatFloat(math.Round(wkClaimed*100)/100, 'f', -1, 64),
 			}}, true
 		}
 	}
 	return hoursResult{}, false
+}
+
+// weekendShare is the share of activity slots that fall on a Saturday or
+// Sunday in the zone offset hours east of UTC.
+func weekendShare(w *[7][24]int, offset int) float64 {
+	var we, all int
+	for d := 0; d < 7; d++ {
+		for h := 0; h < 24; h++ {
+			n := w[d][h]
+			if n == 0 {
+				continue
+			}
+			all += n
+			lh := h + offset
+			ld := d
+			if lh < 0 {
+				ld = (d + 6) % 7
+			} else if lh >= 24 {
+				ld = (d + 1) % 7
+			}
+			if ld == int(time.Saturday) || ld == int(time.Sunday) {
+				we += n
+			}
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	return float64(we) / float64(all)
 }
 
 func circDist(a, b int) int {

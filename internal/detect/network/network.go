@@ -22,7 +22,9 @@ import (
 	_ "time/tzdata" // claimed time zones must resolve on minimal hosts
 
 	"github.com/redflag-dev/redflag/internal/detect"
+	"github.com/redflag-dev/redflag/internal/ingest/travel"
 	"github.com/redflag-dev/redflag/internal/model"
+	"github.com/redflag-dev/redflag/internal/store"
 )
 
 // Name is the detector name.
@@ -36,7 +38,12 @@ func init() {
 				return nil, fmt.Errorf("detectors.network: %w", err)
 			}
 		}
-		return New(cfg)
+		d, err := New(cfg)
+		if err != nil {
+			return nil, err
+		}
+		d.st = deps.Store
+		return d, nil
 	})
 }
 
@@ -86,6 +93,7 @@ type subjState struct {
 	multiASN             evid
 	multiASNDetail       string
 	hours                [24]int
+	weekHours            [7][24]int // UTC weekday x hour
 	slots                int
 	lastSlot             int64
 	lastTime             time.Time
@@ -114,6 +122,9 @@ type Detector struct {
 	mfaUse    map[string]map[string]*use // mfa device -> subject -> use
 	locs      map[string]*time.Location
 	maxPerKey int
+	st        store.Store     // registered travel lives in its Meta space
+	loaded    map[string]bool // tenants whose travel is loaded
+	loadErr   error
 }
 
 // New builds a detector with the given thresholds.
@@ -123,7 +134,7 @@ func New(cfg Config) (*Detector, error) {
 		return nil, err
 	}
 	d := &Detector{cfg: cfg, trips: tr, highRisk: map[string]bool{}, corpASN: map[uint32]bool{}, disabled: map[string]bool{},
-		subj: map[string]*subjState{}, ipUse: map[string]map[string]*use{}, mfaUse: map[string]map[string]*use{}, locs: map[string]*time.Location{}, maxPerKey: 64}
+		subj: map[string]*subjState{}, loaded: map[string]bool{}, ipUse: map[string]map[string]*use{}, mfaUse: map[string]map[string]*use{}, locs: map[string]*time.Location{}, maxPerKey: 64}
 	for _, c := range cfg.HighRiskCountries {
 		d.highRisk[strings.ToUpper(c)] = true
 	}
@@ -181,6 +192,28 @@ func (d *Detector) viewOf(s *model.SignIn) view {
 	return v
 }
 
+// loadTravel adds the tenant's registered trips (redflag ingest travel)
+// to the configured ones, once.
+func (d *Detector) loadTravel(tenant string) {
+	if d.st == nil || d.loaded[tenant] {
+		return
+	}
+	d.loaded[tenant] = true
+	trips, err := travel.Load(context.Background(), d.st, tenant)
+	if err != nil {
+		d.loadErr = fmt.Errorf("load registered travel: %w", err)
+		return
+	}
+	for _, t := range trips {
+		f, err1 := time.Parse("2006-01-02", t.StartDate)
+		e, err2 := time.Parse("2006-01-02", t.EndDate)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		d.trips[t.PersonID] = append(d.trips[t.PersonID], trip{t.Country, f, e.Add(24 * time.Hour)})
+	}
+}
+
 func (d *Detector) traveling(subjectID, login, country string, t time.Time) bool {
 	for _, key := range []string{subjectID, "login:" + login} {
 		for _, tr := range d.trips[key] {
@@ -211,6 +244,7 @@ func (d *Detector) Observe(_ context.Context, env *detect.Env, ev *model.Event, 
 	if ev.Kind != model.EvSignIn || ev.SignIn == nil || ev.SubjectID == "" {
 		return
 	}
+	d.loadTravel(env.Tenant)
 	s := ev.SignIn
 	st := d.subj[ev.SubjectID]
 	if st == nil {
@@ -227,7 +261,9 @@ func (d *Detector) Observe(_ context.Context, env *detect.Env, ev *model.Event, 
 	slot := ev.Time.Unix() / 3600
 	if slot != st.lastSlot {
 		st.lastSlot = slot
-		st.hours[ev.Time.UTC().Hour()]++
+		u := ev.Time.UTC()
+		st.hours[u.Hour()]++
+		st.weekHours[u.Weekday()][u.Hour()]++
 		st.slots++
 	}
 	st.lastTime = ev.Time

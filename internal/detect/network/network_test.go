@@ -218,9 +218,12 @@ func TestMultiCountryAndASN(t *testing.T) {
 
 func TestLaptopFarmSharedIP(t *testing.T) {
 	f := &fx{}
-	for _, s := range []string{"w1", "w2", "w3", "solo", "v1", "v2", "c1", "c2", "old1", "old2"} {
-		f.subject(s, "US", "CA", "")
+	for _, s := range []string{"w1", "w2", "w3", "solo", "v1", "v2", "c1", "c2", "old1", "old2", "fam1", "fam2"} {
+		f.subject(s, "US", "CA", "").Address.Line = s + " Main St"
 	}
+	f.subjects[len(f.subjects)-1].Address = f.subjects[len(f.subjects)-2].Address // a family at one home
+	f.signin("fam1", t0, ip("73.8.8.8"))
+	f.signin("fam2", t0, ip("73.8.8.8"))
 	f.signin("w1", t0, ip("73.5.5.5"))
 	f.signin("w2", t0.Add(time.Hour), ip("73.5.5.5"))
 	f.signin("w3", t0.Add(48*time.Hour), ip("73.5.5.5"))
@@ -238,7 +241,7 @@ func TestLaptopFarmSharedIP(t *testing.T) {
 			t.Errorf("%s: %v", s, got[s])
 		}
 	}
-	for _, s := range []string{"solo", "v1", "c1", "old1", "old2"} {
+	for _, s := range []string{"solo", "v1", "c1", "old1", "old2", "fam1", "fam2"} {
 		if has(got, s, CodeSharedIP) {
 			t.Errorf("%s flagged: %v", s, got[s][CodeSharedIP])
 		}
@@ -281,15 +284,17 @@ func TestActivityHours(t *testing.T) {
 	f.workdays("normal", 14, -5, 9, 17) // New York office hours
 	f.workdays("owl", 14, -5, 13, 24)   // late riser, works past midnight
 	f.workdays("owl", 3, -5, 0, 1)
-	f.workdays("few", 2, 8, 9, 17) // below the sample minimum
-	f.workdays("cn", 14, 8, 9, 17) // claims UTC+8 and works UTC+8 hours
+	f.subject("evening", "US", "NY", "America/New_York")
+	f.workdays("evening", 21, -5, 19, 23) // evenings Monday-Friday: in UTC+8 that is Tuesday-Saturday mornings
+	f.workdays("few", 2, 8, 9, 17)        // below the sample minimum
+	f.workdays("cn", 14, 8, 9, 17)        // claims UTC+8 and works UTC+8 hours
 	cfg := Defaults()
 	cfg.RegionRecent = 0
 	got := f.run(t, cfg)
 	if !has(got, "kp", CodeHours) {
 		t.Errorf("kp not flagged: %v", got["kp"])
 	}
-	for _, s := range []string{"normal", "owl", "few", "cn"} {
+	for _, s := range []string{"normal", "owl", "few", "cn", "evening"} {
 		if has(got, s, CodeHours) {
 			t.Errorf("%s flagged: %v", s, got[s][CodeHours].Details)
 		}

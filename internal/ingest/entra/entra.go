@@ -133,7 +133,7 @@ type record struct {
 // Parse turns one record in any of the three shapes into a sign-in event.
 func Parse(raw []byte) ([]model.Event, error) {
 	var env record
-	if err := json.Unmarshal(raw, &env); err != nil {
+	if err := signin.Decode(raw, &env); err != nil {
 		return nil, signin.FieldError{Msg: "malformed sign-in record: " + err.Error()}
 	}
 	var si SignIn
@@ -142,7 +142,7 @@ func Parse(raw []byte) ([]model.Event, error) {
 		if !isSignInCategory(category) {
 			return nil, signin.ErrSkip{Why: "entra: category " + orUnknown(category)}
 		}
-		if err := json.Unmarshal(env.Properties, &si); err != nil {
+		if err := signin.Decode(env.Properties, &si); err != nil {
 			return nil, signin.FieldError{Field: "properties", Msg: err.Error()}
 		}
 		if si.CreatedDateTime == "" {
@@ -155,7 +155,7 @@ func Parse(raw []byte) ([]model.Event, error) {
 			si.ResultType = env.ResultType
 		}
 	} else {
-		if err := json.Unmarshal(raw, &si); err != nil {
+		if err := signin.Decode(raw, &si); err != nil {
 			return nil, signin.FieldError{Msg: "malformed sign-in: " + err.Error()}
 		}
 		category = si.Category

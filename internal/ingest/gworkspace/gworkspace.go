@@ -82,7 +82,7 @@ type Activity struct {
 // Parse turns one activity into sign-in events.
 func Parse(raw []byte) ([]model.Event, error) {
 	var a Activity
-	if err := json.Unmarshal(raw, &a); err != nil {
+	if err := signin.Decode(raw, &a); err != nil {
 		return nil, signin.FieldError{Msg: "malformed activity: " + err.Error()}
 	}
 	if app := strings.ToLower(a.ID.ApplicationName); app != "" && app != "login" {

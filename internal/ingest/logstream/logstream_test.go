@@ -34,7 +34,8 @@ func TestShapes(t *testing.T) {
 		bad      []int
 	}{
 		{"lines", "{\"a\":1}\n\n{\"a\":2}\r\n", []rec{{1, `{"a":1}`}, {3, `{"a":2}`}}, nil},
-		{"bad line goes on", "{\"a\":1}\n{\"a\":\n{\"a\":3}\n", []rec{{1, `{"a":1}`}, {3, `{"a":3}`}}, []int{2}},
+		{"bad line goes on", "{\"a\":1}\n{\"a\":\n{\"a\":3}\n", []rec{{1, `{"a":1}`}, {2, `{"a":`}, {3, `{"a":3}`}}, nil},
+		{"bad first line", "{\"a\":\n{\"a\":3}\n", []rec{{2, `{"a":3}`}}, []int{1}},
 		{"array", "[\n{\"a\":1},\n\n{\"a\":2}]", []rec{{2, `{"a":1}`}, {4, `{"a":2}`}}, nil},
 		{"pretty envelope", "{\n \"x\": 1,\n \"value\": [\n  {\"id\":1},\n  {\"id\":2}\n ]\n}\n", []rec{{4, `{"id":1}`}, {5, `{"id":2}`}}, nil},
 		{"records per line", `{"records":[{"a":1},{"a":2}]}` + "\n" + `{"records":[{"a":3}]}`, []rec{{1, `{"a":1}`}, {1, `{"a":2}`}, {2, `{"a":3}`}}, nil},

@@ -8,7 +8,6 @@ package okta
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"strings"
 
@@ -81,7 +80,7 @@ type LogEvent struct {
 // actor (SystemPrincipal jobs) are skipped.
 func Parse(raw []byte) ([]model.Event, error) {
 	var le LogEvent
-	if err := json.Unmarshal(raw, &le); err != nil {
+	if err := signin.Decode(raw, &le); err != nil {
 		return nil, signin.FieldError{Field: "", Msg: "malformed LogEvent: " + err.Error()}
 	}
 	ev, err := FromLogEvent(&le, raw)
@@ -138,13 +137,17 @@ func FromLogEvent(le *LogEvent, raw []byte) (model.Event, error) {
 		s.DeviceID = string(dc.DebugData["deviceFingerprint"])
 		factor = string(dc.DebugData["factor"])
 	}
-	if d := le.Device; d != nil {
+	mfaEvent := factor != "" || strings.Contains(le.EventType, "mfa") || strings.Contains(le.EventType, "factor")
+	if d := le.Device; d != nil && !mfaEvent {
+		// The device that signed in (Okta FastPass / device assurance).
 		if d.ID != "" {
 			s.DeviceID = d.ID
 		}
 		s.Managed = d.Managed
 	}
-	if factor != "" || strings.Contains(le.EventType, "mfa") {
+	if mfaEvent {
+		// On an MFA event the top-level device is the authenticator (the
+		// Okta Verify phone), which is what N05 compares across accounts.
 		s.MFAMethod = factor
 		if le.Device != nil && le.Device.ID != "" {
 			s.MFADeviceID = le.Device.ID
