@@ -66,6 +66,7 @@ func Run(ctx context.Context, r io.Reader, opt Options, parse ParseFunc, sink in
 		opt.BatchSize = 2000
 	}
 	b := NewBatcher(opt, sink, &rep)
+	b.ownsRaw = true
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -122,8 +123,14 @@ func Run(ctx context.Context, r io.Reader, opt Options, parse ParseFunc, sink in
 			cur = &chunk{done: make(chan struct{}), recs: make([]rec, 0, chunkSize)}
 			return true
 		}
+		var arena []byte // records are copied into chunk-sized arenas, never reused
 		readErr = logstream.Each(ctx, r, func(line int, raw []byte) error {
-			cur.recs = append(cur.recs, rec{line: line, raw: append([]byte(nil), raw...)})
+			if cap(arena)-len(arena) < len(raw) {
+				arena = make([]byte, 0, max(256<<10, len(raw)))
+			}
+			start := len(arena)
+			arena = append(arena, raw...)
+			cur.recs = append(cur.recs, rec{line: line, raw: arena[start:len(arena):len(arena)]})
 			if len(cur.recs) >= chunkSize && !flush() {
 				return ctx.Err()
 			}
@@ -184,6 +191,8 @@ type Batcher struct {
 	rep  *ingest.Report
 	evs  []model.Event
 	ids  map[idKey]*model.Identifier
+	// ownsRaw: the raw records passed to Add are not reused by the caller.
+	ownsRaw bool
 }
 
 type idKey struct {
@@ -204,7 +213,10 @@ func (b *Batcher) Add(ctx context.Context, line int, raw []byte, evs []model.Eve
 	ref := b.opt.File + ":" + strconv.Itoa(line)
 	var keep json.RawMessage
 	if !b.opt.DropRaw && len(evs) > 0 {
-		keep = append(json.RawMessage(nil), raw...)
+		keep = raw // Run hands over records it never reuses
+		if !b.ownsRaw {
+			keep = append(json.RawMessage(nil), raw...)
+		}
 	}
 	for i := range evs {
 		ev := evs[i]
