@@ -116,9 +116,15 @@ func TestPHashCalibration(t *testing.T) {
 		"scale-200%": func(i image.Image) image.Image { return scale(i, 2) },
 		"crop-3%":    func(i image.Image) image.Image { return crop(i, 0.03) },
 		"crop-5%":    func(i image.Image) image.Image { return crop(i, 0.05) },
-		"brighter":   func(i image.Image) image.Image { return mapPixels(i, func(r, g, b uint8) color.Color { return color.RGBA{sat(int(r) + 25), sat(int(g) + 25), sat(int(b) + 25), 255} }) },
+		"brighter": func(i image.Image) image.Image {
+			return mapPixels(i, func(r, g, b uint8) color.Color {
+				return color.RGBA{sat(int(r) + 25), sat(int(g) + 25), sat(int(b) + 25), 255}
+			})
+		},
 		"grey": func(i image.Image) image.Image {
-			return mapPixels(i, func(r, g, b uint8) color.Color { return color.Gray{uint8((299*int(r) + 587*int(g) + 114*int(b)) / 1000)} })
+			return mapPixels(i, func(r, g, b uint8) color.Color {
+				return color.Gray{uint8((299*int(r) + 587*int(g) + 114*int(b)) / 1000)}
+			})
 		},
 	}
 	hashes := map[string]uint64{}

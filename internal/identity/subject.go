@@ -50,7 +50,9 @@ func Extract(s *model.Subject, o Options) ([]model.Identifier, []model.Warning) 
 		}
 		ids = append(ids, model.Identifier{Tenant: s.Tenant, Kind: k, Value: v, SubjectID: s.ID, Source: Source, FirstSeen: at, LastSeen: at})
 	}
-	warn := func(field string, err error) { warns = append(warns, model.Warning{Field: field, Message: err.Error()}) }
+	warn := func(field string, err error) {
+		warns = append(warns, model.Warning{Field: field, Message: err.Error()})
+	}
 	if strings.TrimSpace(s.Email) != "" {
 		if e, err := ParseEmail(s.Email); err == nil {
 			add(model.IDEmail, e.Canonical)
