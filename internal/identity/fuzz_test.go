@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -85,5 +86,21 @@ func FuzzTextSignatures(f *testing.F) {
 		_ = SimHash(a)
 		_ = DomainOf(a)
 		_ = CodeLogin(a)
+	})
+}
+
+func FuzzParseDomainData(f *testing.F) {
+	f.Add([]byte(`["0-mail.com","027168.com","*.wildcard.example"]`))
+	f.Add([]byte("mailinator.com\n# comment\nyopmail.com\n"))
+	f.Add([]byte(`[1,2]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := ParseDomainData(b)
+		if err != nil {
+			return
+		}
+		again, err := ParseDomainList(bytes.NewReader(s.Bytes()))
+		if err != nil || again.Len() != s.Len() {
+			t.Fatalf("round trip lost domains: %d -> %d (%v)", s.Len(), again.Len(), err)
+		}
 	})
 }

@@ -192,3 +192,26 @@ func TestResumeNearDuplicates(t *testing.T) {
 		t.Error("ResumeKey does not ignore case/spacing or confuses different texts")
 	}
 }
+
+func TestDisposableDomains(t *testing.T) {
+	s := SeedDisposable()
+	if s.Len() < 40 {
+		t.Fatalf("seed list has %d domains", s.Len())
+	}
+	if d, ok := s.Contains("eu.Mailinator.com"); !ok || d != "mailinator.com" {
+		t.Errorf("subdomain of a listed domain: %q %v", d, ok)
+	}
+	if _, ok := s.Contains("gmail.com"); ok {
+		t.Error("gmail.com listed as disposable")
+	}
+	j, err := ParseDomainData([]byte(`["foo-mail.example", "*.bar.example", "  "]`))
+	if err != nil || j.Len() != 2 {
+		t.Fatalf("JSON list: %v %d", err, j.Len())
+	}
+	if _, ok := j.Contains("x.bar.example"); !ok {
+		t.Error("wildcard entry not matched")
+	}
+	if _, err := ParseDomainData([]byte(`{"not":"an array"}`)); err == nil {
+		t.Error("object accepted as a domain list")
+	}
+}
