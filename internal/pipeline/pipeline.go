@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/redflag-dev/redflag/internal/cases"
@@ -26,7 +27,13 @@ type Pipeline struct {
 	Cases    cases.Policy
 	Tenant   string
 	Log      *slog.Logger
+
+	newEvents atomic.Int64
 }
+
+// NewEvents is how many events this pipeline stored that were not stored
+// before.
+func (p *Pipeline) NewEvents() int64 { return p.newEvents.Load() }
 
 // Subjects implements ingest.Sink.
 func (p *Pipeline) Subjects(ctx context.Context, subjects []model.Subject, ids []model.Identifier) error {
@@ -51,9 +58,11 @@ func (p *Pipeline) Events(ctx context.Context, events []model.Event, ids []model
 			p.Enricher.Enrich(ctx, &events[i])
 		}
 	}
-	if _, err := p.Store.PutEvents(ctx, events); err != nil {
+	n, err := p.Store.PutEvents(ctx, events)
+	if err != nil {
 		return err
 	}
+	p.newEvents.Add(int64(n))
 	return p.putIDs(ctx, ids)
 }
 
