@@ -659,27 +659,10 @@ func (g *Graph) Show(subjectID string) (SubjectView, bool) {
 	defer g.mu.Unlock()
 	s := g.subjIdx[subjectID]
 	v := SubjectView{Subject: subjectID, Cluster: g.clusterName(g.find(s)), Members: members}
-	for _, i := range g.sIdents[s] {
-		iv := IdentifierView{Kind: g.idKind[i], Value: g.idVal[i], Generic: g.generic[i], Shared: int(g.idCount[i]),
-			NoLink: g.noLink[g.idKind[i]], Declared: g.declared[Key(g.idKind[i], g.idVal[i])]}
-		g.identSubjects(i, func(y int32) {
-			if y != s && len(iv.Others) < MaxOthers {
-				iv.Others = append(iv.Others, g.subjects[y])
-			}
-		})
-		sort.Strings(iv.Others)
-		v.Identifiers = append(v.Identifiers, iv)
-	}
-	sort.Slice(v.Identifiers, func(a, b int) bool {
-		x, y := v.Identifiers[a], v.Identifiers[b]
-		if x.Kind != y.Kind {
-			return x.Kind < y.Kind
-		}
-		return x.Value < y.Value
-	})
-	for _, l := range g.sLinks[s] {
-		v.Links = append(v.Links, Link{A: subjectID, B: g.subjects[l.other], Reason: l.reason, Weight: l.weight})
-	}
+	g.mu.Unlock()
+	v.Identifiers = g.IdentifiersOf(subjectID)
+	v.Links = g.LinksOf(subjectID)
+	g.mu.Lock()
 	return v, true
 }
 
@@ -804,4 +787,55 @@ func (g *Graph) Stats() Stats {
 func ParseKey(k string) (model.IdentifierKind, string, bool) {
 	kind, v, ok := strings.Cut(k, ":")
 	return model.IdentifierKind(kind), v, ok
+}
+
+// LinksOf lists a subject's direct links.
+func (g *Graph) LinksOf(subjectID string) []Link {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	s, ok := g.subjIdx[subjectID]
+	if !ok || g.removed[s] {
+		return nil
+	}
+	var out []Link
+	for _, l := range g.sLinks[s] {
+		out = append(out, Link{A: subjectID, B: g.subjects[l.other], Reason: l.reason, Weight: l.weight})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].B != out[j].B {
+			return out[i].B < out[j].B
+		}
+		return out[i].Reason < out[j].Reason
+	})
+	return out
+}
+
+// IdentifiersOf lists a subject's identifiers with the other subjects
+// holding each (at most MaxOthers) and whether it is generic.
+func (g *Graph) IdentifiersOf(subjectID string) []IdentifierView {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	s, ok := g.subjIdx[subjectID]
+	if !ok || g.removed[s] {
+		return nil
+	}
+	out := make([]IdentifierView, 0, len(g.sIdents[s]))
+	for _, i := range g.sIdents[s] {
+		iv := IdentifierView{Kind: g.idKind[i], Value: g.idVal[i], Generic: g.generic[i], Shared: int(g.idCount[i]),
+			NoLink: g.noLink[g.idKind[i]], Declared: g.declared[Key(g.idKind[i], g.idVal[i])]}
+		g.identSubjects(i, func(y int32) {
+			if y != s && len(iv.Others) < MaxOthers {
+				iv.Others = append(iv.Others, g.subjects[y])
+			}
+		})
+		sort.Strings(iv.Others)
+		out = append(out, iv)
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if out[a].Kind != out[b].Kind {
+			return out[a].Kind < out[b].Kind
+		}
+		return out[a].Value < out[b].Value
+	})
+	return out
 }

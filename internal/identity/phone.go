@@ -37,6 +37,8 @@ type Phone struct {
 	Country  string `json:"country,omitempty"`   // ISO 3166-1 alpha-2 of the numbering region
 	LineType string `json:"line_type,omitempty"` // see Line* constants
 	Carrier  string `json:"carrier,omitempty"`   // original carrier from the bundled prefix data
+	// CallingCode is the country calling code (1 for all of NANP).
+	CallingCode int `json:"calling_code"`
 	// VoIPKnown is false where the numbering plan does not say whether a
 	// number is VoIP (all of NANP, +1). LineType is then never "voip" even
 	// for a Google Voice number.
@@ -72,10 +74,11 @@ func ParsePhone(raw, defaultRegion string) (Phone, error) {
 		return Phone{}, fmt.Errorf("%q is not a valid number in any numbering plan", raw)
 	}
 	p := Phone{
-		E164:      phonenumbers.Format(n, phonenumbers.E164),
-		Country:   phonenumbers.GetRegionCodeForNumber(n),
-		LineType:  lineNames[phonenumbers.GetNumberType(n)],
-		VoIPKnown: n.GetCountryCode() != 1,
+		E164:        phonenumbers.Format(n, phonenumbers.E164),
+		Country:     phonenumbers.GetRegionCodeForNumber(n),
+		LineType:    lineNames[phonenumbers.GetNumberType(n)],
+		VoIPKnown:   n.GetCountryCode() != 1,
+		CallingCode: int(n.GetCountryCode()),
 	}
 	if c, err := phonenumbers.GetCarrierForNumber(n, "en"); err == nil {
 		p.Carrier = c
@@ -99,4 +102,10 @@ func PhoneDigits(raw string) string {
 		}
 	}
 	return b.String()
+}
+
+// CallingCodeFor returns the country calling code of an ISO region (0 when
+// unknown).
+func CallingCodeFor(region string) int {
+	return phonenumbers.GetCountryCodeForRegion(strings.ToUpper(strings.TrimSpace(region)))
 }
