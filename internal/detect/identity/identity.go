@@ -156,8 +156,8 @@ func (d *Detector) Observe(_ context.Context, _ *detect.Env, ev *model.Event, _ 
 		info = ev.Interview.IPInfo
 	}
 	for _, id := range ids {
-		if id.Kind == model.IDBankHolder || id.Kind == model.IDBank || id.Kind == model.IDCrypto {
-			continue // the payroll detector owns money links
+		if id.Kind == model.IDBankHolder {
+			continue // holder names are compared by the payroll detector
 		}
 		k := graph.Key(id.Kind, id.Value)
 		m := d.firstEvent[k]
@@ -630,9 +630,32 @@ func (f *finisher) confirmed(ctx context.Context) error {
 		}
 	}
 	sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
+	referees := map[string][]string{}
+	f.env.Subjects(func(s *model.Subject) {
+		if s.ReferrerID != "" {
+			referees[s.ReferrerID] = append(referees[s.ReferrerID], s.ID)
+		}
+	})
 	for _, c := range cs {
 		for _, s := range c.SubjectIDs {
-			for _, r := range f.g.Expand(s, f.d.cfg.ExpandHops) {
+			reached := f.g.Expand(s, f.d.cfg.ExpandHops)
+			seen := map[string]bool{}
+			for _, r := range reached {
+				seen[r.Subject] = true
+			}
+			// the referrer and the referees of a confirmed subject, one hop away
+			var rel []string
+			if sub := f.env.Subject(s); sub != nil && sub.ReferrerID != "" {
+				rel = append(rel, sub.ReferrerID)
+			}
+			rel = append(rel, referees[s]...)
+			for _, o := range rel {
+				if !seen[o] && o != s {
+					seen[o] = true
+					reached = append(reached, graph.Reached{Subject: o, Hops: 1, From: s, Via: "referral"})
+				}
+			}
+			for _, r := range reached {
 				if inCase[r.Subject] {
 					continue
 				}
