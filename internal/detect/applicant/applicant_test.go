@@ -161,7 +161,7 @@ func TestDisposableFromStoreList(t *testing.T) {
 func TestResumeCountries(t *testing.T) {
 	for text, want := range map[string]string{
 		"B.S. Computer Science, IIT Bombay; worked in Bangalore": "IN",
-		"University of Belgrade (Serbia), residency in Slovakia":  "RS,SK",
+		"University of Belgrade (Serbia), residency in Slovakia": "RS,SK",
 		"Studied at the University of Texas":                     "",
 		"Misleading word: chinaware and koreanbbq":               "",
 	} {
