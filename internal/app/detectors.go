@@ -1,7 +1,5 @@
 package app
 
-// Detector families register themselves when imported; this list is the
-// build's detector set.
-import (
-	_ "github.com/redflag-dev/redflag/internal/detect/records"
-)
+// Detector families register themselves when imported; subsystem files
+// (graph.go, applicants.go, ...) blank-import their own detector packages.
+// This file lists the rest of the build's detector set.
