@@ -31,7 +31,6 @@ type Index struct {
 	crypto map[string][]int32 // normalised address -> entity ids
 	docs   map[string][]int32 // normalised document number -> entity ids
 	cc     [][]string         // ISO codes per entity (nationality, citizenship, address, flag)
-	hashes []string
 
 	maxIDF float32
 	pool   sync.Pool
@@ -59,6 +58,8 @@ type scratch struct {
 	stamp   []uint32
 	cur     uint32
 	seen    map[int32]float32
+	qu, cu  []unit
+	edges   []edge
 }
 
 // minDelLen is the shortest word that gets a typo neighbourhood.
@@ -68,14 +69,13 @@ const minDelLen = 4
 func NewIndex(ents []Entity) *Index {
 	ix := &Index{
 		Entities: ents,
-		vocab:    map[string]int32{},
-		keyPost:  map[string][]int32{},
-		dels:     map[uint64][]int32{},
+		vocab:    make(map[string]int32, 4*len(ents)),
+		keyPost:  make(map[string][]int32, 4*len(ents)),
+		dels:     make(map[uint64][]int32, 20*len(ents)),
 		seed:     maphash.MakeSeed(),
 		crypto:   map[string][]int32{},
 		docs:     map[string][]int32{},
 		cc:       make([][]string, len(ents)),
-		hashes:   make([]string, len(ents)),
 	}
 	var df []int32
 	addPosting := func(w string, nameID int32) {
@@ -103,7 +103,6 @@ func NewIndex(ents []Entity) *Index {
 	}
 	for ei := range ents {
 		e := &ents[ei]
-		ix.hashes[ei] = e.Hash()
 		for ni, n := range e.Names {
 			variants := [][]string{normaliseName(n.Name, false)}
 			if HasHangul(n.Name) {
@@ -178,19 +177,16 @@ func appendID(xs []int32, id int32) []int32 {
 }
 
 func (ix *Index) hashDel(w string, i int) uint64 {
-	var h maphash.Hash
-	h.SetSeed(ix.seed)
-	h.WriteString(w[:i])
-	h.WriteString(w[i+1:])
-	return h.Sum64()
+	var buf [64]byte
+	if len(w) > len(buf) {
+		return maphash.String(ix.seed, w[:i]+w[i+1:])
+	}
+	n := copy(buf[:], w[:i])
+	n += copy(buf[n:], w[i+1:])
+	return maphash.Bytes(ix.seed, buf[:n])
 }
 
-func (ix *Index) hashWord(w string) uint64 {
-	var h maphash.Hash
-	h.SetSeed(ix.seed)
-	h.WriteString(w)
-	return h.Sum64()
-}
+func (ix *Index) hashWord(w string) uint64 { return maphash.String(ix.seed, w) }
 
 // makePairs joins adjacent name words, so that "Song Hyok" also offers
 // "songhyok" and a query written either way meets it.
@@ -201,7 +197,7 @@ func makePairs(toks []token) []token {
 			continue
 		}
 		s := toks[i].s + toks[i+1].s
-		out = append(out, token{s: s, key: phoneticKey(s), class: wcName})
+		out = append(out, newToken(s, wcName))
 	}
 	return out
 }
@@ -246,4 +242,4 @@ func (ix *Index) Len() int { return len(ix.Entities) }
 func (ix *Index) NameCount() int { return len(ix.names) }
 
 // EntityHash returns the content hash of entity i.
-func (ix *Index) EntityHash(i int) string { return ix.hashes[i] }
+func (ix *Index) EntityHash(i int) string { return ix.Entities[i].Hash() }

@@ -36,9 +36,8 @@ type Match struct {
 	Score       float64  `json:"score"`
 	NameScore   float64  `json:"name_score"`
 	Reasons     []Reason `json:"reasons"`
-	EntityHash  string   `json:"entity_hash"`
 	entity      int32
-	align       []alignPair
+	nameID      int32
 }
 
 const (
@@ -48,7 +47,7 @@ const (
 	// match alerts (see docs/sanctions.md for its calibration).
 	Threshold = 0.80
 	// candidateNames is how many candidate names get the full scorer.
-	candidateNames = 60
+	candidateNames = 32
 )
 
 // Word weights in the name score.
@@ -89,6 +88,7 @@ func (ix *Index) Screen(q Query) []Match {
 	sc := ix.pool.Get().(*scratch)
 	defer ix.pool.Put(sc)
 	cands := ix.candidates(sc, qt, qp)
+	sc.qu = units(sc.qu, qt, qp)
 
 	best := map[int32]int{} // entity -> index in out
 	for _, e := range out {
@@ -96,7 +96,7 @@ func (ix *Index) Screen(q Query) []Match {
 	}
 	for _, nid := range cands {
 		in := &ix.names[nid]
-		s, al := nameScore(qt, qp, in.toks, in.pairs)
+		s, _ := nameScore(sc, sc.qu, qt, in.toks, in.pairs, false)
 		if s < minScore*0.8 {
 			continue
 		}
@@ -108,7 +108,7 @@ func (ix *Index) Screen(q Query) []Match {
 		e := &ix.Entities[in.ent]
 		m := Match{List: e.List, SourceID: e.SourceID, Name: e.PrimaryName(), MatchedName: e.Names[in.name].Name,
 			NameKind: e.Names[in.name].Kind, Type: e.Type, Programs: e.Programs, NameScore: s, entity: in.ent,
-			EntityHash: ix.hashes[in.ent], align: al}
+			nameID: nid}
 		if i, ok := best[in.ent]; ok {
 			out[i] = m
 		} else {
@@ -138,9 +138,10 @@ func (ix *Index) Screen(q Query) []Match {
 	}
 	for i := range res {
 		m := &res[i]
-		if m.align != nil && len(m.Reasons) > 0 && m.Reasons[0].Code == "name" {
-			m.Reasons[0].Detail = fmt.Sprintf("%q matched %s name %q (%.3f): %s", name, m.NameKind, m.MatchedName, m.NameScore, describe(m.align))
-			m.align = nil
+		if len(m.Reasons) > 0 && m.Reasons[0].Code == "name" && m.Reasons[0].Detail == "" {
+			in := &ix.names[m.nameID]
+			_, al := nameScore(sc, sc.qu, qt, in.toks, in.pairs, true)
+			m.Reasons[0].Detail = fmt.Sprintf("%q matched %s name %q (%.3f): %s", name, m.NameKind, m.MatchedName, m.NameScore, describe(al))
 		}
 	}
 	return res
@@ -184,9 +185,11 @@ func (ix *Index) candidates(sc *scratch, qt, qp []token) []int32 {
 			}
 		}
 		if len(u.s) >= minDelLen {
-			for i := 0; i < len(u.s); i++ {
-				d := u.s[:i] + u.s[i+1:]
-				if id, ok := ix.vocab[d]; ok {
+			var buf [64]byte
+			for i := 0; i < len(u.s) && len(u.s) <= len(buf); i++ {
+				n := copy(buf[:], u.s[:i])
+				n += copy(buf[n:], u.s[i+1:])
+				if id, ok := ix.vocab[string(buf[:n])]; ok {
 					if _, ok := sc.seen[id]; !ok {
 						sc.seen[id] = 0.8
 					}
@@ -211,7 +214,7 @@ func (ix *Index) candidates(sc *scratch, qt, qp []token) []int32 {
 		}
 	}
 	t := sc.touched
-	if len(t) > candidateNames {
+	{
 		// rank by a Dice-like share: matched rarity over both names' rarity
 		var qn float32
 		for _, u := range qt {
@@ -228,10 +231,57 @@ func (ix *Index) candidates(sc *scratch, qt, qp []token) []int32 {
 		for _, nid := range t {
 			acc[nid] = acc[nid] / (qn + ix.names[nid].norm)
 		}
+		t = topK(t, acc, candidateNames)
 		sort.Slice(t, func(i, j int) bool { return acc[t[i]] > acc[t[j]] })
-		t = t[:candidateNames]
+		// names sharing much less than the best candidate cannot match
+		if len(t) > 0 {
+			cut := acc[t[0]] * 0.4
+			for i, nid := range t {
+				if acc[nid] < cut {
+					t = t[:i]
+					break
+				}
+			}
+		}
 	}
-	return append([]int32(nil), t...)
+	return t
+}
+
+// topK moves the k ids with the highest acc to the front of ids (a
+// min-heap over the first k) and returns them.
+func topK(ids []int32, acc []float32, k int) []int32 {
+	if len(ids) <= k {
+		return ids
+	}
+	h := ids[:k]
+	less := func(a, b int32) bool { return acc[a] < acc[b] }
+	down := func(i int) {
+		for {
+			l := 2*i + 1
+			if l >= k {
+				return
+			}
+			m := l
+			if r := l + 1; r < k && less(h[r], h[l]) {
+				m = r
+			}
+			if !less(h[m], h[i]) {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
+	for i := k/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for _, id := range ids[k:] {
+		if acc[id] > acc[h[0]] {
+			h[0] = id
+			down(0)
+		}
+	}
+	return h
 }
 
 // ScreenCrypto looks a digital-currency address up exactly.
@@ -240,7 +290,7 @@ func (ix *Index) ScreenCrypto(addr string) []Match {
 	for _, ei := range ix.crypto[normCrypto(addr)] {
 		e := &ix.Entities[ei]
 		out = append(out, Match{List: e.List, SourceID: e.SourceID, Name: e.PrimaryName(), MatchedName: addr, NameKind: "crypto_address",
-			Type: e.Type, Programs: e.Programs, Score: 1, NameScore: 1, entity: ei, EntityHash: ix.hashes[ei],
+			Type: e.Type, Programs: e.Programs, Score: 1, NameScore: 1, entity: ei,
 			Reasons: []Reason{{Code: "crypto_address", Detail: fmt.Sprintf("digital-currency address %s is listed on this entry", addr)}}})
 	}
 	return out
@@ -263,7 +313,7 @@ func (ix *Index) ScreenDocument(num string) []Match {
 			}
 		}
 		out = append(out, Match{List: e.List, SourceID: e.SourceID, Name: e.PrimaryName(), MatchedName: num, NameKind: "document",
-			Type: e.Type, Programs: e.Programs, Score: 1, NameScore: 1, entity: ei, EntityHash: ix.hashes[ei],
+			Type: e.Type, Programs: e.Programs, Score: 1, NameScore: 1, entity: ei,
 			Reasons: []Reason{{Code: "document", Detail: fmt.Sprintf("%s %s is listed on this entry", typ, num)}}})
 	}
 	return out

@@ -62,6 +62,26 @@ type token struct {
 	key   string
 	class wordClass
 	w     float64 // weight in the name score: class weight times rarity
+	mask  uint32  // letters present in s
+	kmask uint32  // letters present in key
+}
+
+func letterMask(s string) uint32 {
+	var m uint32
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' {
+			m |= 1 << (c - 'a')
+		} else {
+			m |= 1 << 26
+		}
+	}
+	return m
+}
+
+func newToken(s string, c wordClass) token {
+	k := phoneticKey(s)
+	return token{s: s, key: k, class: c, w: classWeight[c], mask: letterMask(s), kmask: letterMask(k)}
 }
 
 // normaliseName transliterates a name to lower-case Latin words, removes
@@ -115,7 +135,7 @@ func tokenise(words []string) []token {
 		} else if stopWords[w] {
 			c = wcStop
 		}
-		toks = append(toks, token{s: w, key: phoneticKey(w), class: c, w: classWeight[c]})
+		toks = append(toks, newToken(w, c))
 	}
 	// A name made only of legal or stop words keeps them as name words.
 	all := true

@@ -2,6 +2,7 @@ package sanctions
 
 import (
 	"fmt"
+	"math/bits"
 	"strings"
 )
 
@@ -19,8 +20,8 @@ type unit struct {
 	weight float64
 }
 
-func units(toks, pairs []token) []unit {
-	us := make([]unit, 0, len(toks)+len(pairs))
+func units(us []unit, toks, pairs []token) []unit {
+	us = us[:0]
 	for i := range toks {
 		us = append(us, unit{t: &toks[i], i: i, j: i, weight: toks[i].w})
 	}
@@ -79,14 +80,17 @@ func tokenSim(a, b *token) (float64, string) {
 		maxD = 3
 	}
 	s, how := 0.0, "spelling"
-	if d := damerau(a.s, b.s, maxD); d <= maxD {
-		s = editSim(d, L)
+	// each edit changes at most two letters of the letter sets
+	if bits.OnesCount32(a.mask^b.mask) <= 2*maxD {
+		if d := damerau(a.s, b.s, maxD); d <= maxD {
+			s = editSim(d, L)
+		}
 	}
 	lk := len(a.key)
 	if len(b.key) > lk {
 		lk = len(b.key)
 	}
-	if lk > 0 {
+	if lk > 0 && bits.OnesCount32(a.kmask^b.kmask) <= 2*maxD {
 		if dk := damerau(a.key, b.key, maxD); dk <= maxD {
 			if sk := editSim(dk, lk) * 0.95; sk > s {
 				s, how = sk, "phonetic"
@@ -207,10 +211,11 @@ type edge struct {
 // nameScore aligns query words with entry words (one-to-one, a word may
 // also meet two adjacent words joined) and returns the weighted share of
 // both names covered: 0.6 of the query's weight and 0.4 of the entry's.
-func nameScore(qt, qp, ct, cp []token) (float64, []alignPair) {
-	qu := units(qt, qp)
-	cu := units(ct, cp)
-	var edges []edge
+func nameScore(sc *scratch, qu []unit, qt, ct, cp []token, wantAlign bool) (float64, []alignPair) {
+	sc.cu = units(sc.cu, ct, cp)
+	cu := sc.cu
+	edges := sc.edges[:0]
+	defer func() { sc.edges = edges[:0] }()
 	for i := range qu {
 		for j := range cu {
 			// joined-to-joined is the same as two singles
@@ -261,7 +266,9 @@ func nameScore(qt, qp, ct, cp []token) (float64, []alignPair) {
 		cused |= cmask
 		qm += wsum(qt, q.i, q.j) * e.sim
 		cm += wsum(ct, c.i, c.j) * e.sim
-		al = append(al, alignPair{q: q.t.s, c: c.t.s, sim: e.sim, how: e.how})
+		if wantAlign {
+			al = append(al, alignPair{q: q.t.s, c: c.t.s, sim: e.sim, how: e.how})
+		}
 	}
 	if qw == 0 || cw == 0 {
 		return 0, nil
