@@ -243,3 +243,11 @@ func (ix *Index) NameCount() int { return len(ix.names) }
 
 // EntityHash returns the content hash of entity i.
 func (ix *Index) EntityHash(i int) string { return ix.Entities[i].Hash() }
+
+// HashOf returns the content hash of a match's entry.
+func (ix *Index) HashOf(m Match) string {
+	if int(m.entity) < len(ix.Entities) && ix.Entities[m.entity].SourceID == m.SourceID {
+		return ix.Entities[m.entity].Hash()
+	}
+	return ""
+}
