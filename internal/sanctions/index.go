@@ -104,7 +104,10 @@ func NewIndex(ents []Entity) *Index {
 	for ei := range ents {
 		e := &ents[ei]
 		for ni, n := range e.Names {
-			variants := [][]string{normaliseName(n.Name, false)}
+			var variants [][]string
+			for _, v := range nameVariants(n.Name) {
+				variants = append(variants, normaliseName(v, false))
+			}
 			if HasHangul(n.Name) {
 				variants = append(variants, normaliseName(n.Name, true))
 			}
@@ -203,12 +206,16 @@ func makePairs(toks []token) []token {
 }
 
 // pairable reports whether two adjacent words may be joined: at least one
-// is a name word and neither is a stop word.
+// is a name word.
 func pairable(a, b token) bool {
-	if a.class == wcStop || b.class == wcStop {
+	if isNumeral(a.s) || isNumeral(b.s) {
 		return false
 	}
 	return a.class == wcName || b.class == wcName
+}
+
+func isNumeral(s string) bool {
+	return s != "" && (s[0] >= '0' && s[0] <= '9' || romanNumerals[s] || s[0] >= 0x80)
 }
 
 // normCrypto normalises a digital-currency address for exact lookup.

@@ -63,11 +63,22 @@ func (ix *Index) Screen(q Query) []Match {
 	if minScore <= 0 {
 		minScore = DefaultMinScore
 	}
-	var out []Match
 	name := strings.TrimSpace(q.Name)
 	if name == "" {
 		return nil
 	}
+	vs := nameVariants(name)
+	if t := normQueryType(q.Type); t != "" && t != TypePerson {
+		vs = businessVariants(vs)
+	}
+	if len(vs) > 1 {
+		return ix.screenVariants(q, vs, limit)
+	}
+	return ix.screen1(q, name, limit, minScore)
+}
+
+func (ix *Index) screen1(q Query, name string, limit int, minScore float64) []Match {
+	var out []Match
 	// Exact identifiers: crypto addresses and document numbers.
 	if !strings.ContainsRune(name, ' ') && len(name) >= 20 {
 		out = append(out, ix.ScreenCrypto(name)...)
@@ -145,6 +156,40 @@ func (ix *Index) Screen(q Query) []Match {
 		}
 	}
 	return res
+}
+
+// screenVariants screens each reading of an annotated name and keeps each
+// entry's best match.
+func (ix *Index) screenVariants(q Query, vs []string, limit int) []Match {
+	best := map[string]int{}
+	var out []Match
+	for _, v := range vs {
+		minScore := q.MinScore
+		if minScore <= 0 {
+			minScore = DefaultMinScore
+		}
+		for _, m := range ix.screen1(q, strings.TrimSpace(v), limit, minScore) {
+			k := m.List + ":" + m.SourceID
+			if i, ok := best[k]; ok {
+				if m.Score > out[i].Score {
+					out[i] = m
+				}
+				continue
+			}
+			best[k] = len(out)
+			out = append(out, m)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].entity < out[j].entity
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out
 }
 
 // candidates returns the ids of the names most worth scoring: those sharing

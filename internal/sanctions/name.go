@@ -26,8 +26,8 @@ perseroan terbatas commanditaire vennootschap share shares`)
 
 // stopWords are connecting words and honorifics.
 var stopWords = setOf(`and und et e y of the for von van der den de del della di da dos das du la le les el al ul bin ben ibn bint
-establishment trading enterprise enterprises holding holdings group international
-abu umm mr mrs ms dr haji hajji sheikh shaikh sayed sayyid general gen col colonel capt captain
+establishment trading enterprise enterprises international
+abu umm mr mrs ms dr messrs haji hajji sheikh shaikh sayed sayyid general gen col colonel capt captain
 nr`)
 
 // abbreviations expand common business abbreviations to the full word so

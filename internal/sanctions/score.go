@@ -51,7 +51,11 @@ func tokenSim(a, b *token) (float64, string) {
 		return 0.92, "phonetic"
 	}
 	ad, bd := a.s[0] >= '0' && a.s[0] <= '9', b.s[0] >= '0' && b.s[0] <= '9'
-	if ad || bd {
+	if ad || bd || romanNumerals[a.s] || romanNumerals[b.s] {
+		// numbers, numerals and ideographs must agree exactly
+		return 0, ""
+	}
+	if a.s[0] >= 0x80 || b.s[0] >= 0x80 {
 		return 0, ""
 	}
 	la, lb := len(a.s), len(b.s)
@@ -102,6 +106,8 @@ func tokenSim(a, b *token) (float64, string) {
 	}
 	return s, how
 }
+
+var romanNumerals = setOf("ii iii iv vi vii viii ix xi xii xiii xiv xv xvi xvii xviii xix xx")
 
 // editSim turns an edit distance into a similarity; one letter differing
 // in a short word says more than in a long one.

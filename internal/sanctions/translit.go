@@ -76,6 +76,22 @@ var greek = map[rune]string{
 	'υ': "y", 'φ': "f", 'χ': "ch", 'ψ': "ps", 'ω': "o",
 }
 
+// Georgian (Mkhedruli), national romanisation.
+var georgian = map[rune]string{
+	'ა': "a", 'ბ': "b", 'გ': "g", 'დ': "d", 'ე': "e", 'ვ': "v", 'ზ': "z", 'თ': "t", 'ი': "i", 'კ': "k",
+	'ლ': "l", 'მ': "m", 'ნ': "n", 'ო': "o", 'პ': "p", 'ჟ': "zh", 'რ': "r", 'ს': "s", 'ტ': "t", 'უ': "u",
+	'ფ': "p", 'ქ': "k", 'ღ': "gh", 'ყ': "q", 'შ': "sh", 'ჩ': "ch", 'ც': "ts", 'ძ': "dz", 'წ': "ts", 'ჭ': "ch",
+	'ხ': "kh", 'ჯ': "j", 'ჰ': "h",
+}
+
+// Armenian, BGN/PCGN-like.
+var armenian = map[rune]string{
+	'ա': "a", 'բ': "b", 'գ': "g", 'դ': "d", 'ե': "e", 'զ': "z", 'է': "e", 'ը': "y", 'թ': "t", 'ժ': "zh",
+	'ի': "i", 'լ': "l", 'խ': "kh", 'ծ': "ts", 'կ': "k", 'հ': "h", 'ձ': "dz", 'ղ': "gh", 'ճ': "ch", 'մ': "m",
+	'յ': "y", 'ն': "n", 'շ': "sh", 'ո': "o", 'չ': "ch", 'պ': "p", 'ջ': "j", 'ռ': "r", 'ս': "s", 'վ': "v",
+	'տ': "t", 'ր': "r", 'ց': "ts", 'ւ': "v", 'փ': "p", 'ք': "k", 'օ': "o", 'ֆ': "f", 'և': "ev",
+}
+
 // Latin letters that NFD does not decompose.
 var latinSpecial = map[rune]string{
 	'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'đ': "d", 'ð': "d", 'þ': "th", 'ł': "l", 'ı': "i", 'ħ': "h",
@@ -109,6 +125,10 @@ func Transliterate(s string, mr bool) string {
 			c := s[i]
 			switch {
 			case c >= 'A' && c <= 'Z':
+				// split camelCase joins ("GroupeDiarra"); joined pairs undo it
+				if i > 0 && s[i-1] >= 'a' && s[i-1] <= 'z' {
+					b.WriteByte(' ')
+				}
 				b.WriteByte(c + 32)
 			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
 				b.WriteByte(c)
@@ -124,6 +144,26 @@ func Transliterate(s string, mr bool) string {
 		if strings.Contains(s, lf.from) {
 			s = strings.ReplaceAll(s, lf.from, lf.to)
 		}
+	}
+	if HasHangul(s) {
+		// romanise Hangul first: NFD would split syllables into jamo
+		var hb strings.Builder
+		rs := []rune(s)
+		for i := 0; i < len(rs); i++ {
+			if rs[i] >= hangulBase && rs[i] <= hangulLast {
+				j := i
+				for j < len(rs) && rs[j] >= hangulBase && rs[j] <= hangulLast {
+					j++
+				}
+				hb.WriteByte(' ')
+				hb.WriteString(romaniseHangulWord(rs[i:j], mr, true))
+				hb.WriteByte(' ')
+				i = j - 1
+				continue
+			}
+			hb.WriteRune(rs[i])
+		}
+		s = hb.String()
 	}
 	s = norm.NFD.String(s)
 	rs := []rune(s)
@@ -142,15 +182,7 @@ func Transliterate(s string, mr bool) string {
 			}
 		case unicode.Is(unicode.Mn, r):
 			// combining mark (accent) dropped
-		case r >= hangulBase && r <= hangulLast:
-			j := i
-			for j < len(rs) && rs[j] >= hangulBase && rs[j] <= hangulLast {
-				j++
-			}
-			b.WriteByte(' ')
-			b.WriteString(romaniseHangulWord(rs[i:j], mr, true))
-			b.WriteByte(' ')
-			i = j - 1
+		case r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z':
 		default:
 			lr := unicode.ToLower(r)
 			if t, ok := latinSpecial[lr]; ok {
@@ -159,11 +191,25 @@ func Transliterate(s string, mr bool) string {
 				b.WriteString(t)
 			} else if t, ok := greek[lr]; ok {
 				b.WriteString(t)
+			} else if t, ok := georgian[lr]; ok {
+				b.WriteString(t)
+			} else if t, ok := armenian[lr]; ok {
+				if lr == 'ո' && i+1 < len(rs) && rs[i+1] == 'ւ' {
+					t = "u"
+					i++
+				}
+				b.WriteString(t)
 			} else if t, ok := hanPinyin[r]; ok {
 				b.WriteByte(' ')
 				b.WriteString(t)
 				b.WriteByte(' ')
-			} else if unicode.IsLetter(lr) && lr < 0x250 {
+			} else if unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) {
+				// an unknown ideograph or kana is kept as its own word, so
+				// that names in the same script still compare
+				b.WriteByte(' ')
+				b.WriteRune(r)
+				b.WriteByte(' ')
+			} else if unicode.IsLetter(lr) {
 				b.WriteRune(lr)
 			} else if unicode.IsDigit(r) {
 				b.WriteRune(r)
