@@ -146,7 +146,7 @@ func (n Names) EventSubject(tenant string, p int) string {
 func (n Names) SubjectsSubject(tenant string) string { return n.Prefix + "." + tenant + ".subjects" }
 
 // DLQSubject is where poison messages of the tenant go.
-func (n Names) DLQSubject(tenant string) string { return n.Prefix + ".dlq." + tenant }
+func (n Names) DLQSubject(tenant string) string { return n.Prefix + "-dlq." + tenant }
 
 // StatsSubject carries worker progress reports (core NATS, not persisted).
 func (n Names) StatsSubject() string { return n.Prefix + ".stats" }
@@ -301,7 +301,7 @@ func (c *Conn) ensure(ctx context.Context) error {
 		return fmt.Errorf("create stream %s: %w", n.Stream(), last)
 	}
 	if _, err := c.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name: n.DLQStream(), Subjects: []string{n.Prefix + ".dlq.>"}, Storage: jetstream.FileStorage,
+		Name: n.DLQStream(), Subjects: []string{n.Prefix + "-dlq.>"}, Storage: jetstream.FileStorage,
 		Retention: jetstream.LimitsPolicy, MaxAge: 30 * 24 * time.Hour, Replicas: c.Cfg.Replicas,
 	}); err != nil {
 		return fmt.Errorf("create stream %s: %w", n.DLQStream(), err)

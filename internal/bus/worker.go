@@ -232,9 +232,7 @@ func (w *Worker) members(ctx context.Context) ([]string, error) {
 	for k := range l.Keys() {
 		out = append(out, strings.TrimPrefix(k, "member."))
 	}
-	if err := l.Stop(); err != nil {
-		return nil, err
-	}
+	l.Stop() // the lister closes itself after the last key; Stop then errors
 	sort.Strings(out)
 	return out, nil
 }
@@ -247,11 +245,19 @@ func rendezvous(members []string, p int) string {
 	for _, m := range members {
 		h := fnv.New64a()
 		fmt.Fprintf(h, "%s/%d", m, p)
-		if v := h.Sum64(); best == "" || v > bestH {
+		if v := mix64(h.Sum64()); best == "" || v > bestH {
 			best, bestH = m, v
 		}
 	}
 	return best
+}
+
+// mix64 is the splitmix64 finaliser: FNV's high bits barely change between
+// "w1/0" and "w4/0", and rendezvous hashing compares whole values.
+func mix64(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
 }
 
 // acquire takes the lease of partition p, reads its checkpoint and starts
