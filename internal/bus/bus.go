@@ -133,9 +133,13 @@ type Names struct {
 	Partitions int
 }
 
-func (n Names) Stream() string    { return strings.ToUpper(strings.ReplaceAll(n.Prefix, "-", "_")) + "_EVENTS" }
-func (n Names) DLQStream() string { return strings.ToUpper(strings.ReplaceAll(n.Prefix, "-", "_")) + "_DLQ" }
-func (n Names) Bucket() string    { return strings.ReplaceAll(n.Prefix, "-", "_") + "_leases" }
+func (n Names) Stream() string {
+	return strings.ToUpper(strings.ReplaceAll(n.Prefix, "-", "_")) + "_EVENTS"
+}
+func (n Names) DLQStream() string {
+	return strings.ToUpper(strings.ReplaceAll(n.Prefix, "-", "_")) + "_DLQ"
+}
+func (n Names) Bucket() string { return strings.ReplaceAll(n.Prefix, "-", "_") + "_leases" }
 
 // EventSubject is where an event of the partition is published.
 func (n Names) EventSubject(tenant string, p int) string {
@@ -151,7 +155,9 @@ func (n Names) DLQSubject(tenant string) string { return n.Prefix + "-dlq." + te
 // StatsSubject carries worker progress reports (core NATS, not persisted).
 func (n Names) StatsSubject() string { return n.Prefix + ".stats" }
 
-func (n Names) consumer(p int) string { return fmt.Sprintf("%s-p%d", strings.ReplaceAll(n.Prefix, ".", "_"), p) }
+func (n Names) consumer(p int) string {
+	return fmt.Sprintf("%s-p%d", strings.ReplaceAll(n.Prefix, ".", "_"), p)
+}
 
 // Partition maps a tenant and a person ID to a partition (FNV-1a).
 func (n Names) Partition(tenant, subjectID string) int {

@@ -36,7 +36,7 @@ type counter struct {
 	last map[string]string
 }
 
-func (c *counter) Name() string                { return "test_counter" }
+func (c *counter) Name() string               { return "test_counter" }
 func (c *counter) Reasons() []model.ReasonDef { return []model.ReasonDef{defCount, defHop, defName} }
 func (c *counter) Observe(_ context.Context, env *detect.Env, ev *model.Event, emit detect.Emit) {
 	if ev.SignIn == nil {
@@ -67,7 +67,7 @@ func (c *counter) Observe(_ context.Context, env *detect.Env, ev *model.Event, e
 // sharer is a finisher: a device seen under several people.
 type sharer struct{ dev map[string]map[string]bool }
 
-func (s *sharer) Name() string                { return "test_sharer" }
+func (s *sharer) Name() string               { return "test_sharer" }
 func (s *sharer) Reasons() []model.ReasonDef { return []model.ReasonDef{defShare} }
 func (s *sharer) Observe(_ context.Context, _ *detect.Env, ev *model.Event, _ detect.Emit) {
 	if ev.SignIn == nil || ev.SignIn.DeviceID == "" || ev.SubjectID == "" {
