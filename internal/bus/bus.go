@@ -177,6 +177,9 @@ type Conn struct {
 	JS    jetstream.JetStream
 	srv   *server.Server
 	log   *slog.Logger
+	// streamID identifies this incarnation of the event stream (its creation
+	// time), so a checkpoint from a deleted stream is not trusted.
+	streamID string
 }
 
 // Open starts the embedded server or connects to the external cluster, and
@@ -338,6 +341,7 @@ func (c *Conn) checkPartitions(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("stream %s info: %w", c.Names.Stream(), err)
 	}
+	c.streamID = info.Created.UTC().Format(time.RFC3339Nano)
 	want := fmt.Sprint(c.Cfg.Partitions)
 	if got, ok := info.Config.Metadata["redflag_partitions"]; ok {
 		if got != want {

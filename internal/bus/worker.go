@@ -20,6 +20,7 @@ import (
 	"github.com/redflag-dev/redflag/internal/detect"
 	"github.com/redflag-dev/redflag/internal/enrich"
 	"github.com/redflag-dev/redflag/internal/model"
+	"github.com/redflag-dev/redflag/internal/pipeline"
 	"github.com/redflag-dev/redflag/internal/store"
 )
 
@@ -65,10 +66,12 @@ type part struct {
 type tenantState struct {
 	env     *detect.Env
 	engines map[int]*detect.Engine
+	looked  map[string]bool // person IDs already looked up in the store
 }
 
 // checkpoint is what a partition owner commits with each batch.
 type checkpoint struct {
+	Stream string           `json:"stream"`           // identity of the stream the sequence counts in
 	Seq    uint64           `json:"seq"`              // last stream sequence processed
 	Counts map[string]int64 `json:"counts,omitempty"` // records processed per tenant (leader's dirty check)
 }
@@ -289,6 +292,13 @@ func (w *Worker) acquire(ctx context.Context, p int) error {
 	} else {
 		raw = nil
 	}
+	if ck.Seq > 0 && ck.Stream != w.C.streamID {
+		// The stream was deleted and created again (its sequence restarted):
+		// everything in the new stream is new to us. Stored events stay
+		// deduplicated by ID.
+		w.Log.Warn("checkpoint belongs to an earlier stream; starting at its beginning", "partition", p, "checkpoint_stream", ck.Stream, "stream", w.C.streamID)
+		ck.Seq = 0
+	}
 	n := w.C.Names
 	cc := jetstream.ConsumerConfig{
 		Durable:        n.consumer(p),
@@ -385,7 +395,7 @@ func (w *Worker) tenant(ctx context.Context, t string) (*tenantState, error) {
 	if err := w.Store.EachSubject(ctx, t, func(s model.Subject) error { subs = append(subs, s); return nil }); err != nil {
 		return nil, fmt.Errorf("load subjects of %s: %w", t, err)
 	}
-	ts := &tenantState{env: detect.NewEnv(t, subs, w.Now()), engines: map[int]*detect.Engine{}}
+	ts := &tenantState{env: detect.NewEnv(t, subs, w.Now()), engines: map[int]*detect.Engine{}, looked: map[string]bool{}}
 	w.tenants[t] = ts
 	return ts, nil
 }
@@ -539,7 +549,9 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 				existing[t] = map[string]bool{}
 			}
 			existing[t][ev.ID] = true // a duplicate later in this batch
-			if ts.env.Subject(ev.SubjectID) == nil && ev.SubjectID != "" {
+			if ev.SubjectID != "" && !ts.looked[ev.SubjectID] && ts.env.Subject(ev.SubjectID) == nil {
+				// A person stored after this worker loaded the tenant.
+				ts.looked[ev.SubjectID] = true
 				if s, err := w.Store.GetSubject(ctx, t, ev.SubjectID); err == nil {
 					ts.env.AddSubject(s)
 				}
@@ -572,6 +584,8 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 			b.Findings = append(b.Findings, f)
 		}
 	}
+	b.Identifiers = pipeline.DedupeIdentifiers(b.Identifiers)
+	next.Stream = w.C.streamID
 	raw, err := json.Marshal(next)
 	if err != nil {
 		return fmt.Errorf("encode checkpoint: %w", err)
@@ -715,7 +729,11 @@ func (w *Worker) validate(subject string, p int, env *Envelope) error {
 // deadLetter publishes a poison message to the tenant's dead-letter subject
 // with the error, and lets the partition go on.
 func (w *Worker) deadLetter(ctx context.Context, m jetstream.Msg, seq uint64, t string, cause error) error {
-	if ValidTenant(t) != nil {
+	// File it under the tenant whose subject it arrived on: that is whose
+	// stream it polluted, whatever its body claims.
+	if parts := strings.Split(m.Subject(), "."); len(parts) > 1 && ValidTenant(parts[1]) == nil {
+		t = parts[1]
+	} else if ValidTenant(t) != nil {
 		t = "_invalid"
 	}
 	dm := nats.NewMsg(w.C.Names.DLQSubject(t))
