@@ -355,7 +355,7 @@ func (w *Worker) acquire(ctx context.Context, p int) error {
 		}
 	}()
 	w.parts[p] = pt
-	w.Log.Info("partition acquired", "worker", w.ID, "partition", p, "resume_after_seq", ck.Seq)
+	w.Log.Debug("partition acquired", "worker", w.ID, "partition", p, "resume_after_seq", ck.Seq)
 	return nil
 }
 
@@ -383,7 +383,7 @@ func (w *Worker) release(ctx context.Context, p int) {
 	rev := pt.rev
 	w.drop(p)
 	w.kv.Delete(ctx, leaseKey(p), jetstream.LastRevision(rev))
-	w.Log.Info("partition released", "worker", w.ID, "partition", p)
+	w.Log.Debug("partition released", "worker", w.ID, "partition", p)
 }
 
 // tenant returns the worker's state for a tenant, loading its people.
