@@ -138,9 +138,14 @@ func TestPoison(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 3. An event a detector panics on.
+	// It travels in one message with two good events of the same person:
+	// only the poison one may go to the dead-letter stream.
 	pe := d.events[1]
 	pe.ID = "poison-1"
-	if err := pub.Events(ctx, []model.Event{pe}, nil); err != nil {
+	n1, n2 := pe, pe
+	n1.ID, n2.ID = "neighbour-1", "neighbour-2"
+	n2.Time = n2.Time.Add(time.Second)
+	if err := pub.Events(ctx, []model.Event{n1, pe, n2}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Then more good events: the stream goes on.
@@ -154,7 +159,7 @@ func TestPoison(t *testing.T) {
 	waitIdle(t, c, st)
 
 	n, _ := st.CountEvents(ctx, "acme")
-	if want := len(d.events) + len(more.events); n != want {
+	if want := len(d.events) + len(more.events) + 2; n != want {
 		t.Fatalf("acme has %d events, want %d", n, want)
 	}
 	if n, _ := st.CountEvents(ctx, "globex"); n != 0 {

@@ -506,8 +506,13 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 	// Which events are already stored (re-ingested files, replays)?
 	byT := map[string][]string{}
 	for _, it := range items {
-		if it.env.Type == "event" {
+		switch it.env.Type {
+		case "event":
 			byT[it.env.Tenant] = append(byT[it.env.Tenant], it.env.Event.ID)
+		case "events":
+			for _, ev := range it.env.Events {
+				byT[it.env.Tenant] = append(byT[it.env.Tenant], ev.ID)
+			}
 		}
 	}
 	existing := map[string]map[string]bool{}
@@ -540,41 +545,56 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 		case "ids":
 			b.Identifiers = append(b.Identifiers, it.env.IDs...)
 			next.Counts[t]++
-		case "event":
-			ev := *it.env.Event
-			if existing[t][ev.ID] {
-				continue
+		case "event", "events":
+			evs := it.env.Events
+			if it.env.Type == "event" {
+				evs = []model.Event{*it.env.Event}
 			}
-			if existing[t] == nil {
-				existing[t] = map[string]bool{}
-			}
-			existing[t][ev.ID] = true // a duplicate later in this batch
-			if ev.SubjectID != "" && !ts.looked[ev.SubjectID] && ts.env.Subject(ev.SubjectID) == nil {
-				// A person stored after this worker loaded the tenant.
-				ts.looked[ev.SubjectID] = true
-				if s, err := w.Store.GetSubject(ctx, t, ev.SubjectID); err == nil {
-					ts.env.AddSubject(s)
-				}
-			}
-			eng, err := w.engine(ctx, t, ts, pt.p)
-			if err != nil {
-				return w.retryLater(ctx, pt, msgs, err)
-			}
-			col := cols[t]
-			if col == nil {
-				col = detect.NewCollector()
-				cols[t] = col
-			}
-			if err := w.observe(ctx, eng, ts.env, &ev, col.Emit); err != nil {
-				if err := w.deadLetter(ctx, it.msg, it.seq, t, err); err != nil {
-					return err
-				}
-				continue
-			}
-			b.Events = append(b.Events, ev)
-			next.Counts[t]++
+			var pubAt int64
 			if v, err := strconv.ParseInt(it.msg.Headers().Get(HdrPublished), 10, 64); err == nil {
-				lags = append(lags, now.UnixNano()-v)
+				pubAt = v
+			}
+			for _, ev := range evs {
+				if err := w.checkEvent(it.msg.Subject(), t, &ev); err != nil {
+					if err := w.deadLetterEvent(ctx, it.msg, it.seq, t, ev, err); err != nil {
+						return err
+					}
+					continue
+				}
+				if existing[t][ev.ID] {
+					continue
+				}
+				if existing[t] == nil {
+					existing[t] = map[string]bool{}
+				}
+				existing[t][ev.ID] = true // a duplicate later in this batch
+				if ev.SubjectID != "" && !ts.looked[ev.SubjectID] && ts.env.Subject(ev.SubjectID) == nil {
+					// A person stored after this worker loaded the tenant.
+					ts.looked[ev.SubjectID] = true
+					if s, err := w.Store.GetSubject(ctx, t, ev.SubjectID); err == nil {
+						ts.env.AddSubject(s)
+					}
+				}
+				eng, err := w.engine(ctx, t, ts, pt.p)
+				if err != nil {
+					return w.retryLater(ctx, pt, msgs, err)
+				}
+				col := cols[t]
+				if col == nil {
+					col = detect.NewCollector()
+					cols[t] = col
+				}
+				if err := w.observe(ctx, eng, ts.env, &ev, col.Emit); err != nil {
+					if err := w.deadLetterEvent(ctx, it.msg, it.seq, t, ev, err); err != nil {
+						return err
+					}
+					continue
+				}
+				b.Events = append(b.Events, ev)
+				next.Counts[t]++
+				if pubAt > 0 {
+					lags = append(lags, now.UnixNano()-pubAt)
+				}
 			}
 		}
 	}
@@ -676,18 +696,16 @@ func (w *Worker) validate(subject string, p int, env *Envelope) error {
 	}
 	switch env.Type {
 	case "event":
-		ev := env.Event
-		if ev == nil || ev.ID == "" || ev.Kind == "" || ev.Time.IsZero() {
-			return errors.New("event without id, kind or time")
+		if env.Event == nil {
+			return errors.New("event message without an event")
 		}
-		if err := sameTenant(ev.Tenant); err != nil {
-			return err
+		return w.checkEvent(subject, t, env.Event)
+	case "events":
+		if len(env.Events) == 0 {
+			return errors.New("empty events message")
 		}
-		ev.Tenant = t
-		ev.Time = ev.Time.UTC()
-		if want := n.EventSubject(t, n.Partition(t, ev.SubjectID)); subject != want {
-			return fmt.Errorf("event %s arrived on %s, belongs on %s", ev.ID, subject, want)
-		}
+		// Each event is checked on its own when processed, so one bad event
+		// does not take its neighbours to the dead-letter stream.
 	case "subject":
 		s := env.Subject
 		if s == nil || s.ID == "" {
@@ -726,26 +744,57 @@ func (w *Worker) validate(subject string, p int, env *Envelope) error {
 	return nil
 }
 
+// checkEvent checks one event: whole, of the envelope's tenant, and on the
+// partition its person routes to. It normalises tenant and time.
+func (w *Worker) checkEvent(subject, t string, ev *model.Event) error {
+	if ev.ID == "" || ev.Kind == "" || ev.Time.IsZero() {
+		return errors.New("event without id, kind or time")
+	}
+	if ev.Tenant != "" && ev.Tenant != t {
+		return fmt.Errorf("record of tenant %q inside an envelope of tenant %q", ev.Tenant, t)
+	}
+	ev.Tenant = t
+	ev.Time = ev.Time.UTC()
+	n := w.C.Names
+	if want := n.EventSubject(t, n.Partition(t, ev.SubjectID)); subject != want {
+		return fmt.Errorf("event %s arrived on %s, belongs on %s", ev.ID, subject, want)
+	}
+	return nil
+}
+
+// deadLetterEvent dead-letters one event of a message.
+func (w *Worker) deadLetterEvent(ctx context.Context, m jetstream.Msg, seq uint64, t string, ev model.Event, cause error) error {
+	data, err := json.Marshal(Envelope{Type: "event", Tenant: t, Event: &ev})
+	if err != nil {
+		return fmt.Errorf("encode dead letter: %w", err)
+	}
+	return w.publishDead(ctx, m.Subject(), data, seq, ev.ID, t, cause)
+}
+
 // deadLetter publishes a poison message to the tenant's dead-letter subject
 // with the error, and lets the partition go on.
 func (w *Worker) deadLetter(ctx context.Context, m jetstream.Msg, seq uint64, t string, cause error) error {
-	// File it under the tenant whose subject it arrived on: that is whose
+	// Filed under the tenant whose subject it arrived on: that is whose
 	// stream it polluted, whatever its body claims.
-	if parts := strings.Split(m.Subject(), "."); len(parts) > 1 && ValidTenant(parts[1]) == nil {
+	return w.publishDead(ctx, m.Subject(), m.Data(), seq, "", t, cause)
+}
+
+func (w *Worker) publishDead(ctx context.Context, subject string, data []byte, seq uint64, evID, t string, cause error) error {
+	if parts := strings.Split(subject, "."); len(parts) > 1 && ValidTenant(parts[1]) == nil {
 		t = parts[1]
 	} else if ValidTenant(t) != nil {
 		t = "_invalid"
 	}
 	dm := nats.NewMsg(w.C.Names.DLQSubject(t))
-	dm.Data = m.Data()
+	dm.Data = data
 	dm.Header.Set(HdrError, cause.Error())
-	dm.Header.Set(HdrOrigSubj, m.Subject())
+	dm.Header.Set(HdrOrigSubj, subject)
 	dm.Header.Set(HdrOrigSeq, strconv.FormatUint(seq, 10))
-	dm.Header.Set(jetstream.MsgIDHeader, "dlq/"+strconv.FormatUint(seq, 10))
+	dm.Header.Set(jetstream.MsgIDHeader, "dlq/"+strconv.FormatUint(seq, 10)+"/"+evID)
 	if _, err := w.C.JS.PublishMsg(ctx, dm); err != nil {
 		return fmt.Errorf("dead-letter message %d: %w", seq, err)
 	}
-	w.Log.Warn("message dead-lettered", "worker", w.ID, "seq", seq, "subject", m.Subject(), "err", cause)
+	w.Log.Warn("dead-lettered", "worker", w.ID, "seq", seq, "event", evID, "subject", subject, "err", cause)
 	return nil
 }
 
