@@ -352,6 +352,7 @@ type Status struct {
 	Lists     []MetaEntry         `json:"lists"`
 	Feedback  []risk.CodeFeedback `json:"feedback"`
 	Screening bool                `json:"screening_available"`
+	Sources   []SourceStatus      `json:"sources"`
 	Ingest    bool                `json:"ingest_available"`
 }
 
@@ -403,6 +404,9 @@ func (s *Server) status(r *http.Request) (*Status, error) {
 		return nil, err
 	}
 	st.Feedback = risk.FeedbackReport(fb, s.scorer)
+	if s.opt.Sources != nil {
+		st.Sources = s.opt.Sources(ctx)
+	}
 	return st, nil
 }
 
