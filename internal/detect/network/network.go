@@ -364,7 +364,21 @@ func (d *Detector) window(st *subjState, ev *model.Event, v view, travel bool) {
 	if travel {
 		c = "" // a registered trip's country does not count
 	}
+	// Only an event that brings a new country or ASN into the window can
+	// change the answer; most do not, and cost one scan without allocating.
+	newC, newA := c != "", v.asn != 0
+	for _, w := range st.win {
+		if w.country == c {
+			newC = false
+		}
+		if w.asn == v.asn {
+			newA = false
+		}
+	}
 	st.win = append(st.win, winEntry{t: ev.Time, country: c, asn: v.asn, id: ev.ID})
+	if !newC && !newA {
+		return
+	}
 	countries := map[string]string{}
 	asns := map[uint32]string{}
 	for _, w := range st.win {
@@ -379,7 +393,7 @@ func (d *Detector) window(st *subjState, ev *model.Event, v view, travel bool) {
 			}
 		}
 	}
-	if d.cfg.WindowCountries > 1 && len(countries) >= d.cfg.WindowCountries && countries[c] == ev.ID {
+	if newC && d.cfg.WindowCountries > 1 && len(countries) >= d.cfg.WindowCountries && countries[c] == ev.ID {
 		st.multiCountry.n++
 		st.multiCountry.last = ev.Time
 		if len(st.multiCountry.ids) < maxEvidence {
@@ -387,7 +401,7 @@ func (d *Detector) window(st *subjState, ev *model.Event, v view, travel bool) {
 		}
 		st.multiCountryDetail = strings.Join(sortedKeys(countries), ",")
 	}
-	if d.cfg.WindowASNs > 1 && len(asns) >= d.cfg.WindowASNs && asns[v.asn] == ev.ID {
+	if newA && d.cfg.WindowASNs > 1 && len(asns) >= d.cfg.WindowASNs && asns[v.asn] == ev.ID {
 		st.multiASN.n++
 		st.multiASN.last = ev.Time
 		if len(st.multiASN.ids) < maxEvidence {
