@@ -200,7 +200,10 @@ func BenchmarkOktaParseEnrichDetect(b *testing.B) {
 // BenchmarkOktaEndToEndSQLite ingests into SQLite through the pipeline
 // (enrichment, events, identifiers) and runs detection over the store.
 func BenchmarkOktaEndToEndSQLite(b *testing.B) {
-	const n = 100_000
+	n := 100_000
+	if os.Getenv("REDFLAG_BENCH_SMALL") != "" {
+		n = 20_000
+	}
 	data := genOkta(n)
 	subs, res := subjects()
 	db, err := ipintel.Open(intelDir(b), ipintel.Options{})
