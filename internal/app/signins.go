@@ -95,7 +95,7 @@ func (a *App) IPIntel() (*ipintel.DB, error) {
 		return nil, fmt.Errorf("ipintel: %w", err)
 	}
 	if db.Empty() {
-		db = nil
+		return nil, nil // not cached: a later `ipdb update` in this process is seen
 	}
 	ipdbCache[a] = db
 	return db, nil
