@@ -222,6 +222,11 @@ func TestLaptopFarmSharedIP(t *testing.T) {
 		f.subject(s, "US", "CA", "").Address.Line = s + " Main St"
 	}
 	f.subjects[len(f.subjects)-1].Address = f.subjects[len(f.subjects)-2].Address // a family at one home
+	for i := 0; i < 13; i++ {                                                     // an unregistered office NAT: too many accounts for a farm
+		id := fmt.Sprintf("office%d", i)
+		f.subject(id, "US", "CA", "").Address.Line = id
+		f.signin(id, t0, ip("73.9.9.9"))
+	}
 	f.signin("fam1", t0, ip("73.8.8.8"))
 	f.signin("fam2", t0, ip("73.8.8.8"))
 	f.signin("w1", t0, ip("73.5.5.5"))
@@ -241,7 +246,7 @@ func TestLaptopFarmSharedIP(t *testing.T) {
 			t.Errorf("%s: %v", s, got[s])
 		}
 	}
-	for _, s := range []string{"solo", "v1", "c1", "old1", "old2", "fam1", "fam2"} {
+	for _, s := range []string{"solo", "v1", "c1", "old1", "old2", "fam1", "fam2", "office0"} {
 		if has(got, s, CodeSharedIP) {
 			t.Errorf("%s flagged: %v", s, got[s][CodeSharedIP])
 		}
