@@ -79,7 +79,7 @@ func Defaults() Config {
 		HoursMaxWeekend:      0.1,
 		SessionMax:           24 * time.Hour,
 		NewAccountDays:       30,
-		NewAccountFirstN:     20,
+		NewAccountFirstN:     10,
 	}
 }
 

@@ -239,6 +239,18 @@ func isSignIn(s *model.SignIn) bool {
 	return true
 }
 
+// isStep says whether a successful event is a step of a sign-in already
+// counted (an MFA verification, a challenge), not a sign-in of its own.
+func isStep(s *model.SignIn) bool {
+	et := strings.ToLower(s.EventType)
+	for _, w := range []string{"mfa", "factor", "verify", "verification", "challenge"} {
+		if strings.Contains(et, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // Observe implements detect.EventDetector.
 func (d *Detector) Observe(_ context.Context, env *detect.Env, ev *model.Event, _ detect.Emit) {
 	if ev.Kind != model.EvSignIn || ev.SignIn == nil || ev.SubjectID == "" {
@@ -256,6 +268,15 @@ func (d *Detector) Observe(_ context.Context, env *detect.Env, ev *model.Event, 
 	if !isSignIn(s) {
 		return
 	}
+	// N05: MFA device.
+	if s.MFADeviceID != "" {
+		d.addUse(d.mfaUse, strings.ToLower(s.MFADeviceID), ev)
+	}
+	// One sign-in often logs several steps (Okta session start then MFA;
+	// Google login then verification): only the primary step counts below.
+	if isStep(s) {
+		return
+	}
 	v := d.viewOf(s)
 	// Activity hours: distinct (day, hour) slots in UTC.
 	slot := ev.Time.Unix() / 3600
@@ -267,10 +288,6 @@ func (d *Detector) Observe(_ context.Context, env *detect.Env, ev *model.Event, 
 		st.slots++
 	}
 	st.lastTime = ev.Time
-	// N05: MFA device.
-	if s.MFADeviceID != "" {
-		d.addUse(d.mfaUse, strings.ToLower(s.MFADeviceID), ev)
-	}
 	// N01.
 	if in := s.IPInfo; in != nil {
 		switch {

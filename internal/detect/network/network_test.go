@@ -372,3 +372,20 @@ func TestRegisteredWithConfig(t *testing.T) {
 		t.Fatalf("engine: %v", err)
 	}
 }
+
+func TestMFAStepsDoNotCountAsSignIns(t *testing.T) {
+	f := &fx{}
+	f.subject("v", "US", "CA", "")
+	f.subject("w", "US", "CA", "")
+	step := func(s *model.SignIn) { s.EventType = "user.authentication.auth_via_mfa" }
+	f.signin("v", t0, vpn(""))
+	f.signin("v", t0.Add(time.Second), vpn(""), step, mfa("phone-9")) // the same sign-in's MFA step
+	f.signin("w", t0, mfa("PHONE-9"), step)
+	got := f.run(t, Defaults())
+	if has(got, "v", CodeVPN) {
+		t.Errorf("one VPN sign-in with its MFA step counted twice: %v", got["v"])
+	}
+	if !has(got, "v", CodeSharedMFA) || !has(got, "w", CodeSharedMFA) {
+		t.Errorf("MFA steps must still feed the shared-device join: %v", got)
+	}
+}
