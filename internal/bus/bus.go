@@ -133,9 +133,13 @@ type Names struct {
 	Partitions int
 }
 
-func (n Names) Stream() string    { return strings.ToUpper(strings.ReplaceAll(n.Prefix, "-", "_")) + "_EVENTS" }
-func (n Names) DLQStream() string { return strings.ToUpper(strings.ReplaceAll(n.Prefix, "-", "_")) + "_DLQ" }
-func (n Names) Bucket() string    { return strings.ReplaceAll(n.Prefix, "-", "_") + "_leases" }
+func (n Names) Stream() string {
+	return strings.ToUpper(strings.ReplaceAll(n.Prefix, "-", "_")) + "_EVENTS"
+}
+func (n Names) DLQStream() string {
+	return strings.ToUpper(strings.ReplaceAll(n.Prefix, "-", "_")) + "_DLQ"
+}
+func (n Names) Bucket() string { return strings.ReplaceAll(n.Prefix, "-", "_") + "_leases" }
 
 // EventSubject is where an event of the partition is published.
 func (n Names) EventSubject(tenant string, p int) string {
@@ -146,12 +150,14 @@ func (n Names) EventSubject(tenant string, p int) string {
 func (n Names) SubjectsSubject(tenant string) string { return n.Prefix + "." + tenant + ".subjects" }
 
 // DLQSubject is where poison messages of the tenant go.
-func (n Names) DLQSubject(tenant string) string { return n.Prefix + ".dlq." + tenant }
+func (n Names) DLQSubject(tenant string) string { return n.Prefix + "-dlq." + tenant }
 
 // StatsSubject carries worker progress reports (core NATS, not persisted).
 func (n Names) StatsSubject() string { return n.Prefix + ".stats" }
 
-func (n Names) consumer(p int) string { return fmt.Sprintf("%s-p%d", strings.ReplaceAll(n.Prefix, ".", "_"), p) }
+func (n Names) consumer(p int) string {
+	return fmt.Sprintf("%s-p%d", strings.ReplaceAll(n.Prefix, ".", "_"), p)
+}
 
 // Partition maps a tenant and a person ID to a partition (FNV-1a).
 func (n Names) Partition(tenant, subjectID string) int {
@@ -171,6 +177,9 @@ type Conn struct {
 	JS    jetstream.JetStream
 	srv   *server.Server
 	log   *slog.Logger
+	// streamID identifies this incarnation of the event stream (its creation
+	// time), so a checkpoint from a deleted stream is not trusted.
+	streamID string
 }
 
 // Open starts the embedded server or connects to the external cluster, and
@@ -301,7 +310,7 @@ func (c *Conn) ensure(ctx context.Context) error {
 		return fmt.Errorf("create stream %s: %w", n.Stream(), last)
 	}
 	if _, err := c.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name: n.DLQStream(), Subjects: []string{n.Prefix + ".dlq.>"}, Storage: jetstream.FileStorage,
+		Name: n.DLQStream(), Subjects: []string{n.Prefix + "-dlq.>"}, Storage: jetstream.FileStorage,
 		Retention: jetstream.LimitsPolicy, MaxAge: 30 * 24 * time.Hour, Replicas: c.Cfg.Replicas,
 	}); err != nil {
 		return fmt.Errorf("create stream %s: %w", n.DLQStream(), err)
@@ -332,6 +341,7 @@ func (c *Conn) checkPartitions(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("stream %s info: %w", c.Names.Stream(), err)
 	}
+	c.streamID = info.Created.UTC().Format(time.RFC3339Nano)
 	want := fmt.Sprint(c.Cfg.Partitions)
 	if got, ok := info.Config.Metadata["redflag_partitions"]; ok {
 		if got != want {

@@ -181,3 +181,19 @@ func WaitIdle(ctx context.Context, c *Conn, st store.Store, interval time.Durati
 		}
 	}
 }
+
+// WaitCaughtUp returns once every message published so far is processed and
+// committed (not necessarily analysed).
+func WaitCaughtUp(ctx context.Context, c *Conn, st store.Store, interval time.Duration) error {
+	for {
+		s, err := Progress(ctx, c, st)
+		if err == nil && s.CaughtUp {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for workers to catch up: %w (pending %d)", ctx.Err(), s.Pending)
+		case <-time.After(interval):
+		}
+	}
+}

@@ -22,9 +22,10 @@ import (
 // identifiers of one person. Every envelope names its tenant; a worker
 // refuses one whose subject names another.
 type Envelope struct {
-	Type    string             `json:"type"` // event | subject | ids
+	Type    string             `json:"type"` // event | events | subject | ids
 	Tenant  string             `json:"tenant"`
 	Event   *model.Event       `json:"event,omitempty"`
+	Events  []model.Event      `json:"events,omitempty"` // type "events": one partition's events, in order
 	Subject *model.Subject     `json:"subject,omitempty"`
 	IDs     []model.Identifier `json:"ids,omitempty"`
 }
@@ -42,6 +43,8 @@ const (
 type Publisher struct {
 	C      *Conn
 	Tenant string // default tenant of records that name none
+	// PerMessage overrides MaxEventsPerMsg (1: one event per message).
+	PerMessage int
 }
 
 var _ ingest.Sink = (*Publisher)(nil)
@@ -98,7 +101,15 @@ func (p *Publisher) Events(ctx context.Context, events []model.Event, ids []mode
 		}
 		return evs[i].ID < evs[j].ID
 	})
-	msgs := make([]*nats.Msg, 0, len(evs)+1)
+	// One message carries up to MaxEventsPerMsg events of one partition, in
+	// order: per-message costs (headers, acks, dedupe, file-store records)
+	// then stop bounding the throughput.
+	type key struct {
+		t string
+		p int
+	}
+	groups := map[key][]model.Event{}
+	var order []key
 	for i := range evs {
 		ev := evs[i]
 		t, err := p.tenant(ev.Tenant)
@@ -106,11 +117,27 @@ func (p *Publisher) Events(ctx context.Context, events []model.Event, ids []mode
 			return fmt.Errorf("event %q: %w", ev.ID, err)
 		}
 		ev.Tenant = t
-		m, err := p.msg(p.C.Names.EventSubject(t, p.C.Names.Partition(t, ev.SubjectID)), Envelope{Type: "event", Tenant: t, Event: &ev}, "e/"+t+"/"+ev.ID)
-		if err != nil {
-			return err
+		k := key{t, p.C.Names.Partition(t, ev.SubjectID)}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
 		}
-		msgs = append(msgs, m)
+		groups[k] = append(groups[k], ev)
+	}
+	msgs := make([]*nats.Msg, 0, len(order)+1)
+	for _, k := range order {
+		for _, part := range splitEvents(groups[k], p.maxPerMsg()) {
+			var m *nats.Msg
+			var err error
+			if len(part) == 1 {
+				m, err = p.msg(p.C.Names.EventSubject(k.t, k.p), Envelope{Type: "event", Tenant: k.t, Event: &part[0]}, "e/"+k.t+"/"+part[0].ID)
+			} else {
+				m, err = p.msg(p.C.Names.EventSubject(k.t, k.p), Envelope{Type: "events", Tenant: k.t, Events: part}, "b/"+k.t+"/")
+			}
+			if err != nil {
+				return err
+			}
+			msgs = append(msgs, m)
+		}
 	}
 	byS := map[string][]model.Identifier{}
 	for _, id := range ids {
@@ -121,6 +148,25 @@ func (p *Publisher) Events(ctx context.Context, events []model.Event, ids []mode
 		return err
 	}
 	return p.publish(ctx, append(msgs, rest...))
+}
+
+// MaxEventsPerMsg bounds the events of one message (about 150 KB of JSON).
+const MaxEventsPerMsg = 200
+
+func (p *Publisher) maxPerMsg() int {
+	if p.PerMessage > 0 {
+		return p.PerMessage
+	}
+	return MaxEventsPerMsg
+}
+
+func splitEvents(evs []model.Event, n int) [][]model.Event {
+	var out [][]model.Event
+	for len(evs) > n {
+		out = append(out, evs[:n])
+		evs = evs[n:]
+	}
+	return append(out, evs)
 }
 
 func fillTenant(ids []model.Identifier, t string) []model.Identifier {
@@ -183,29 +229,25 @@ func (p *Publisher) msg(subject string, env Envelope, idPrefix string) (*nats.Ms
 // publish sends messages asynchronously and waits for every acknowledgement,
 // so that Sink calls return only once the bus has the records.
 func (p *Publisher) publish(ctx context.Context, msgs []*nats.Msg) error {
-	const window = 2048
-	for start := 0; start < len(msgs); start += window {
-		end := min(start+window, len(msgs))
-		futs := make([]jetstream.PubAckFuture, 0, end-start)
-		for _, m := range msgs[start:end] {
-			f, err := p.C.JS.PublishMsgAsync(m)
-			if err != nil {
-				return fmt.Errorf("publish to %s: %w", m.Subject, err)
-			}
-			futs = append(futs, f)
+	futs := make([]jetstream.PubAckFuture, 0, len(msgs))
+	for _, m := range msgs {
+		f, err := p.C.JS.PublishMsgAsync(m)
+		if err != nil {
+			return fmt.Errorf("publish to %s: %w", m.Subject, err)
 		}
-		for i, f := range futs {
-			select {
-			case <-f.Ok():
-			case err := <-f.Err():
-				// Retry once synchronously: the async error is usually a
-				// reconnect in progress.
-				if _, err2 := p.C.JS.PublishMsg(ctx, msgs[start+i]); err2 != nil {
-					return fmt.Errorf("publish to %s: %w (retry: %v)", msgs[start+i].Subject, err, err2)
-				}
-			case <-ctx.Done():
-				return ctx.Err()
+		futs = append(futs, f)
+	}
+	for i, f := range futs {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			// Retry once synchronously: the async error is usually a
+			// reconnect in progress.
+			if _, err2 := p.C.JS.PublishMsg(ctx, msgs[i]); err2 != nil {
+				return fmt.Errorf("publish to %s: %w (retry: %v)", msgs[i].Subject, err, err2)
 			}
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 	return nil

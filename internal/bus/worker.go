@@ -20,6 +20,7 @@ import (
 	"github.com/redflag-dev/redflag/internal/detect"
 	"github.com/redflag-dev/redflag/internal/enrich"
 	"github.com/redflag-dev/redflag/internal/model"
+	"github.com/redflag-dev/redflag/internal/pipeline"
 	"github.com/redflag-dev/redflag/internal/store"
 )
 
@@ -65,10 +66,12 @@ type part struct {
 type tenantState struct {
 	env     *detect.Env
 	engines map[int]*detect.Engine
+	looked  map[string]bool // person IDs already looked up in the store
 }
 
 // checkpoint is what a partition owner commits with each batch.
 type checkpoint struct {
+	Stream string           `json:"stream"`           // identity of the stream the sequence counts in
 	Seq    uint64           `json:"seq"`              // last stream sequence processed
 	Counts map[string]int64 `json:"counts,omitempty"` // records processed per tenant (leader's dirty check)
 }
@@ -232,9 +235,7 @@ func (w *Worker) members(ctx context.Context) ([]string, error) {
 	for k := range l.Keys() {
 		out = append(out, strings.TrimPrefix(k, "member."))
 	}
-	if err := l.Stop(); err != nil {
-		return nil, err
-	}
+	l.Stop() // the lister closes itself after the last key; Stop then errors
 	sort.Strings(out)
 	return out, nil
 }
@@ -247,11 +248,19 @@ func rendezvous(members []string, p int) string {
 	for _, m := range members {
 		h := fnv.New64a()
 		fmt.Fprintf(h, "%s/%d", m, p)
-		if v := h.Sum64(); best == "" || v > bestH {
+		if v := mix64(h.Sum64()); best == "" || v > bestH {
 			best, bestH = m, v
 		}
 	}
 	return best
+}
+
+// mix64 is the splitmix64 finaliser: FNV's high bits barely change between
+// "w1/0" and "w4/0", and rendezvous hashing compares whole values.
+func mix64(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
 }
 
 // acquire takes the lease of partition p, reads its checkpoint and starts
@@ -282,6 +291,13 @@ func (w *Worker) acquire(ctx context.Context, p int) error {
 		}
 	} else {
 		raw = nil
+	}
+	if ck.Seq > 0 && ck.Stream != w.C.streamID {
+		// The stream was deleted and created again (its sequence restarted):
+		// everything in the new stream is new to us. Stored events stay
+		// deduplicated by ID.
+		w.Log.Warn("checkpoint belongs to an earlier stream; starting at its beginning", "partition", p, "checkpoint_stream", ck.Stream, "stream", w.C.streamID)
+		ck.Seq = 0
 	}
 	n := w.C.Names
 	cc := jetstream.ConsumerConfig{
@@ -339,7 +355,7 @@ func (w *Worker) acquire(ctx context.Context, p int) error {
 		}
 	}()
 	w.parts[p] = pt
-	w.Log.Info("partition acquired", "worker", w.ID, "partition", p, "resume_after_seq", ck.Seq)
+	w.Log.Debug("partition acquired", "worker", w.ID, "partition", p, "resume_after_seq", ck.Seq)
 	return nil
 }
 
@@ -367,7 +383,7 @@ func (w *Worker) release(ctx context.Context, p int) {
 	rev := pt.rev
 	w.drop(p)
 	w.kv.Delete(ctx, leaseKey(p), jetstream.LastRevision(rev))
-	w.Log.Info("partition released", "worker", w.ID, "partition", p)
+	w.Log.Debug("partition released", "worker", w.ID, "partition", p)
 }
 
 // tenant returns the worker's state for a tenant, loading its people.
@@ -379,7 +395,7 @@ func (w *Worker) tenant(ctx context.Context, t string) (*tenantState, error) {
 	if err := w.Store.EachSubject(ctx, t, func(s model.Subject) error { subs = append(subs, s); return nil }); err != nil {
 		return nil, fmt.Errorf("load subjects of %s: %w", t, err)
 	}
-	ts := &tenantState{env: detect.NewEnv(t, subs, w.Now()), engines: map[int]*detect.Engine{}}
+	ts := &tenantState{env: detect.NewEnv(t, subs, w.Now()), engines: map[int]*detect.Engine{}, looked: map[string]bool{}}
 	w.tenants[t] = ts
 	return ts, nil
 }
@@ -490,8 +506,13 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 	// Which events are already stored (re-ingested files, replays)?
 	byT := map[string][]string{}
 	for _, it := range items {
-		if it.env.Type == "event" {
+		switch it.env.Type {
+		case "event":
 			byT[it.env.Tenant] = append(byT[it.env.Tenant], it.env.Event.ID)
+		case "events":
+			for _, ev := range it.env.Events {
+				byT[it.env.Tenant] = append(byT[it.env.Tenant], ev.ID)
+			}
 		}
 	}
 	existing := map[string]map[string]bool{}
@@ -524,39 +545,56 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 		case "ids":
 			b.Identifiers = append(b.Identifiers, it.env.IDs...)
 			next.Counts[t]++
-		case "event":
-			ev := *it.env.Event
-			if existing[t][ev.ID] {
-				continue
+		case "event", "events":
+			evs := it.env.Events
+			if it.env.Type == "event" {
+				evs = []model.Event{*it.env.Event}
 			}
-			if existing[t] == nil {
-				existing[t] = map[string]bool{}
-			}
-			existing[t][ev.ID] = true // a duplicate later in this batch
-			if ts.env.Subject(ev.SubjectID) == nil && ev.SubjectID != "" {
-				if s, err := w.Store.GetSubject(ctx, t, ev.SubjectID); err == nil {
-					ts.env.AddSubject(s)
-				}
-			}
-			eng, err := w.engine(ctx, t, ts, pt.p)
-			if err != nil {
-				return w.retryLater(ctx, pt, msgs, err)
-			}
-			col := cols[t]
-			if col == nil {
-				col = detect.NewCollector()
-				cols[t] = col
-			}
-			if err := w.observe(ctx, eng, ts.env, &ev, col.Emit); err != nil {
-				if err := w.deadLetter(ctx, it.msg, it.seq, t, err); err != nil {
-					return err
-				}
-				continue
-			}
-			b.Events = append(b.Events, ev)
-			next.Counts[t]++
+			var pubAt int64
 			if v, err := strconv.ParseInt(it.msg.Headers().Get(HdrPublished), 10, 64); err == nil {
-				lags = append(lags, now.UnixNano()-v)
+				pubAt = v
+			}
+			for _, ev := range evs {
+				if err := w.checkEvent(it.msg.Subject(), t, &ev); err != nil {
+					if err := w.deadLetterEvent(ctx, it.msg, it.seq, t, ev, err); err != nil {
+						return err
+					}
+					continue
+				}
+				if existing[t][ev.ID] {
+					continue
+				}
+				if existing[t] == nil {
+					existing[t] = map[string]bool{}
+				}
+				existing[t][ev.ID] = true // a duplicate later in this batch
+				if ev.SubjectID != "" && !ts.looked[ev.SubjectID] && ts.env.Subject(ev.SubjectID) == nil {
+					// A person stored after this worker loaded the tenant.
+					ts.looked[ev.SubjectID] = true
+					if s, err := w.Store.GetSubject(ctx, t, ev.SubjectID); err == nil {
+						ts.env.AddSubject(s)
+					}
+				}
+				eng, err := w.engine(ctx, t, ts, pt.p)
+				if err != nil {
+					return w.retryLater(ctx, pt, msgs, err)
+				}
+				col := cols[t]
+				if col == nil {
+					col = detect.NewCollector()
+					cols[t] = col
+				}
+				if err := w.observe(ctx, eng, ts.env, &ev, col.Emit); err != nil {
+					if err := w.deadLetterEvent(ctx, it.msg, it.seq, t, ev, err); err != nil {
+						return err
+					}
+					continue
+				}
+				b.Events = append(b.Events, ev)
+				next.Counts[t]++
+				if pubAt > 0 {
+					lags = append(lags, now.UnixNano()-pubAt)
+				}
 			}
 		}
 	}
@@ -566,6 +604,8 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 			b.Findings = append(b.Findings, f)
 		}
 	}
+	b.Identifiers = pipeline.DedupeIdentifiers(b.Identifiers)
+	next.Stream = w.C.streamID
 	raw, err := json.Marshal(next)
 	if err != nil {
 		return fmt.Errorf("encode checkpoint: %w", err)
@@ -656,18 +696,16 @@ func (w *Worker) validate(subject string, p int, env *Envelope) error {
 	}
 	switch env.Type {
 	case "event":
-		ev := env.Event
-		if ev == nil || ev.ID == "" || ev.Kind == "" || ev.Time.IsZero() {
-			return errors.New("event without id, kind or time")
+		if env.Event == nil {
+			return errors.New("event message without an event")
 		}
-		if err := sameTenant(ev.Tenant); err != nil {
-			return err
+		return w.checkEvent(subject, t, env.Event)
+	case "events":
+		if len(env.Events) == 0 {
+			return errors.New("empty events message")
 		}
-		ev.Tenant = t
-		ev.Time = ev.Time.UTC()
-		if want := n.EventSubject(t, n.Partition(t, ev.SubjectID)); subject != want {
-			return fmt.Errorf("event %s arrived on %s, belongs on %s", ev.ID, subject, want)
-		}
+		// Each event is checked on its own when processed, so one bad event
+		// does not take its neighbours to the dead-letter stream.
 	case "subject":
 		s := env.Subject
 		if s == nil || s.ID == "" {
@@ -706,22 +744,57 @@ func (w *Worker) validate(subject string, p int, env *Envelope) error {
 	return nil
 }
 
+// checkEvent checks one event: whole, of the envelope's tenant, and on the
+// partition its person routes to. It normalises tenant and time.
+func (w *Worker) checkEvent(subject, t string, ev *model.Event) error {
+	if ev.ID == "" || ev.Kind == "" || ev.Time.IsZero() {
+		return errors.New("event without id, kind or time")
+	}
+	if ev.Tenant != "" && ev.Tenant != t {
+		return fmt.Errorf("record of tenant %q inside an envelope of tenant %q", ev.Tenant, t)
+	}
+	ev.Tenant = t
+	ev.Time = ev.Time.UTC()
+	n := w.C.Names
+	if want := n.EventSubject(t, n.Partition(t, ev.SubjectID)); subject != want {
+		return fmt.Errorf("event %s arrived on %s, belongs on %s", ev.ID, subject, want)
+	}
+	return nil
+}
+
+// deadLetterEvent dead-letters one event of a message.
+func (w *Worker) deadLetterEvent(ctx context.Context, m jetstream.Msg, seq uint64, t string, ev model.Event, cause error) error {
+	data, err := json.Marshal(Envelope{Type: "event", Tenant: t, Event: &ev})
+	if err != nil {
+		return fmt.Errorf("encode dead letter: %w", err)
+	}
+	return w.publishDead(ctx, m.Subject(), data, seq, ev.ID, t, cause)
+}
+
 // deadLetter publishes a poison message to the tenant's dead-letter subject
 // with the error, and lets the partition go on.
 func (w *Worker) deadLetter(ctx context.Context, m jetstream.Msg, seq uint64, t string, cause error) error {
-	if ValidTenant(t) != nil {
+	// Filed under the tenant whose subject it arrived on: that is whose
+	// stream it polluted, whatever its body claims.
+	return w.publishDead(ctx, m.Subject(), m.Data(), seq, "", t, cause)
+}
+
+func (w *Worker) publishDead(ctx context.Context, subject string, data []byte, seq uint64, evID, t string, cause error) error {
+	if parts := strings.Split(subject, "."); len(parts) > 1 && ValidTenant(parts[1]) == nil {
+		t = parts[1]
+	} else if ValidTenant(t) != nil {
 		t = "_invalid"
 	}
 	dm := nats.NewMsg(w.C.Names.DLQSubject(t))
-	dm.Data = m.Data()
+	dm.Data = data
 	dm.Header.Set(HdrError, cause.Error())
-	dm.Header.Set(HdrOrigSubj, m.Subject())
+	dm.Header.Set(HdrOrigSubj, subject)
 	dm.Header.Set(HdrOrigSeq, strconv.FormatUint(seq, 10))
-	dm.Header.Set(jetstream.MsgIDHeader, "dlq/"+strconv.FormatUint(seq, 10))
+	dm.Header.Set(jetstream.MsgIDHeader, "dlq/"+strconv.FormatUint(seq, 10)+"/"+evID)
 	if _, err := w.C.JS.PublishMsg(ctx, dm); err != nil {
 		return fmt.Errorf("dead-letter message %d: %w", seq, err)
 	}
-	w.Log.Warn("message dead-lettered", "worker", w.ID, "seq", seq, "subject", m.Subject(), "err", cause)
+	w.Log.Warn("dead-lettered", "worker", w.ID, "seq", seq, "event", evID, "subject", subject, "err", cause)
 	return nil
 }
 

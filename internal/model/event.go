@@ -97,6 +97,11 @@ type EndpointObs struct {
 	Table          string            `json:"table,omitempty"`
 	Action         string            `json:"action"` // added|removed|snapshot
 	Columns        map[string]string `json:"columns"`
+	// PublicIP is the device's public egress address when the row reports
+	// it (the egress query or a public_ip decoration); IPInfo is filled by
+	// IP intelligence during enrichment.
+	PublicIP string  `json:"public_ip,omitempty"`
+	IPInfo   *IPInfo `json:"ip_info,omitempty"`
 }
 
 // Payroll is a payroll or payment record. Account numbers are never kept in
