@@ -46,11 +46,14 @@ func init() {
 	}
 	addIngestKind(IngestKind{Name: "travel", Short: "registered business travel, CSV or JSON Lines (docs/formats/travel.md)",
 		Run: func(ctx context.Context, env IngestEnv, r io.Reader, name string) (ingest.Report, error) {
-			p, ok := env.Sink.(*pipeline.Pipeline)
-			if !ok {
+			st := env.Store
+			if p, ok := env.Sink.(*pipeline.Pipeline); ok && st == nil {
+				st = p.Store
+			}
+			if st == nil {
 				return ingest.Report{}, fmt.Errorf("travel records need the store (not available with this sink)")
 			}
-			return travel.Ingest(ctx, r, name, env.Tenant, p.Store)
+			return travel.Ingest(ctx, r, name, env.Tenant, st)
 		}})
 	addService(detect.SvcIPIntel, func(ctx context.Context, a *App) (any, error) {
 		db, err := a.IPIntel()
