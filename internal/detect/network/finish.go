@@ -24,6 +24,9 @@ func events(ids []string) []model.EvidenceRef {
 // Finish implements detect.Finisher: it emits each subject's findings from
 // its state and runs the cross-subject joins.
 func (d *Detector) Finish(_ context.Context, env *detect.Env, emit detect.Emit) error {
+	if env != d.env {
+		d.reset(env) // a run without sign-ins: nothing from an earlier run
+	}
 	if d.loadErr != nil {
 		return d.loadErr
 	}

@@ -122,6 +122,7 @@ type Detector struct {
 	mfaUse    map[string]map[string]*use // mfa device -> subject -> use
 	locs      map[string]*time.Location
 	maxPerKey int
+	env       *detect.Env     // the run the state belongs to
 	st        store.Store     // registered travel lives in its Meta space
 	loaded    map[string]bool // tenants whose travel is loaded
 	loadErr   error
@@ -192,6 +193,20 @@ func (d *Detector) viewOf(s *model.SignIn) view {
 	return v
 }
 
+func (d *Detector) reset(env *detect.Env) {
+	d.env = env
+	d.subj = map[string]*subjState{}
+	d.ipUse = map[string]map[string]*use{}
+	d.mfaUse = map[string]map[string]*use{}
+	if len(d.loaded) > 0 {
+		trips, err := d.cfg.trips()
+		if err == nil {
+			d.trips = trips
+		}
+		d.loaded = map[string]bool{}
+	}
+}
+
 // loadTravel adds the tenant's registered trips (redflag ingest travel)
 // to the configured ones, once.
 func (d *Detector) loadTravel(tenant string) {
@@ -255,6 +270,11 @@ func isStep(s *model.SignIn) bool {
 func (d *Detector) Observe(_ context.Context, env *detect.Env, ev *model.Event, _ detect.Emit) {
 	if ev.Kind != model.EvSignIn || ev.SignIn == nil || ev.SubjectID == "" {
 		return
+	}
+	if env != d.env {
+		// A new run (Engine.Run builds a new Env and streams every event
+		// again): start from empty state so nothing is counted twice.
+		d.reset(env)
 	}
 	d.loadTravel(env.Tenant)
 	s := ev.SignIn

@@ -389,3 +389,24 @@ func TestMFAStepsDoNotCountAsSignIns(t *testing.T) {
 		t.Errorf("MFA steps must still feed the shared-device join: %v", got)
 	}
 }
+
+func TestSecondRunOnSameDetectorDoesNotDoubleCount(t *testing.T) {
+	d, err := New(Defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs := []model.Subject{{ID: "v", Address: model.Address{Country: "US"}}}
+	ev := model.Event{ID: "e1", Kind: model.EvSignIn, Time: t0, SubjectID: "v", SignIn: &model.SignIn{EventType: "user.session.start", Outcome: "success", IP: "38.1.1.1", IPInfo: &model.IPInfo{VPN: true}}}
+	for run := 0; run < 2; run++ {
+		env := detect.NewEnv("default", subs, t0)
+		col := detect.NewCollector()
+		e := ev
+		d.Observe(context.Background(), env, &e, col.Emit)
+		if err := d.Finish(context.Background(), env, col.Emit); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(col.Findings()); n != 0 {
+			t.Fatalf("run %d: one VPN sign-in (below vpn_min_signins) gave %d findings", run, n)
+		}
+	}
+}
