@@ -8,10 +8,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 )
 
@@ -30,14 +28,18 @@ func SignInLayout(dir string) SignInFiles {
 // the Okta log for these options) as Entra sign-in records and Google
 // Workspace login activities. It returns the number of sign-ins written.
 func WriteSignInFormats(dir string, opt Options) (int, error) {
-	o := generate(opt)
-	fs := SignInLayout(dir)
-	var all []signin
-	for _, p := range o.people {
-		r := rand.New(rand.NewPCG(uint64(o.opt.Seed), hash64(p.ID)))
-		all = append(all, o.sessionsFor(p, r)...)
+	return generate(opt).writeSignInFormats(dir)
+}
+
+func (o *org) writeSignInFormats(dir string) (int, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "entra"), 0o755); err != nil {
+		return 0, err
 	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].at.Before(all[j].at) })
+	if err := os.MkdirAll(filepath.Join(dir, "gworkspace"), 0o755); err != nil {
+		return 0, err
+	}
+	all := o.allSignins()
+	fs := SignInLayout(dir)
 	if err := writeLines(fs.Entra, all, 100, entraRecord); err != nil {
 		return 0, err
 	}
