@@ -78,7 +78,7 @@ func screenCommand(a *App) *cobra.Command {
 		Long: `Screen a name against the sanctions and watch lists (OFAC SDN and Consolidated,
 UN, EU, UK, US CSL) stored by "redflag lists update", or those under --lists-dir.
 Prints the matches best first as JSON, each with its score (0..1; the operating
-threshold is 0.80) and reasons.
+threshold is 0.85) and reasons.
 
 With --input FILE (.tsv, .csv or .jsonl with a "name" column and optional "type",
 "birth_date", "country" and "gender"), screens every row and writes one JSON line

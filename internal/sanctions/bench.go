@@ -55,6 +55,7 @@ type BenchReport struct {
 	NegAlert     []float64 // share of negatives with any result >= t
 	Misses       []string  // positive queries whose expected entry is not first
 	NegativeHits []string  // negatives scoring at or above Threshold
+	LowPositives []string  // positives found with a score below 0.9
 }
 
 // RunBench screens every query (accuracy), then replays them for at least
@@ -64,7 +65,7 @@ func RunBench(ix *Index, qs []BenchQuery, workers int, minDur time.Duration, lim
 		workers = runtime.GOMAXPROCS(0)
 	}
 	rep := BenchReport{Queries: len(qs), Workers: workers, HitAt1: map[string][2]int{}, HitAt10: map[string][2]int{}}
-	rep.Thresholds = []float64{0.60, 0.65, 0.70, 0.75, 0.80, 0.85, 0.90, 0.95}
+	rep.Thresholds = []float64{0.60, 0.65, 0.70, 0.75, 0.80, 0.82, 0.84, 0.85, 0.86, 0.88, 0.90, 0.95}
 	rep.Recall = make([]float64, len(rep.Thresholds))
 	rep.NegAlert = make([]float64, len(rep.Thresholds))
 	var pos, neg int
@@ -93,6 +94,9 @@ func RunBench(ix *Index, qs []BenchQuery, workers int, minDur time.Duration, lim
 				rank, score = i+1, m.Score
 				break
 			}
+		}
+		if rank > 0 && score < 0.9 {
+			rep.LowPositives = append(rep.LowPositives, fmt.Sprintf("%s %s %q -> %s %.3f", q.ID, q.Category, q.Name, q.Expected, score))
 		}
 		h1, h10 := rep.HitAt1[q.Category], rep.HitAt10[q.Category]
 		h1[1]++

@@ -36,15 +36,23 @@ type Index struct {
 	pool   sync.Pool
 }
 
+// Rarity scaling of word weights: idf <= rarityLo weighs rarityMin, idf >=
+// rarityLo+rarityRange weighs 1.
+var (
+	rarityLo    = 4.0
+	rarityRange = 4.0
+	rarityMin   = 0.3
+)
+
 // weigh sets a token's score weight: its class weight times its rarity on
 // the lists, so that a shared common word ("global", "mohammad", "kim")
 // counts for less than a shared rare one.
 func (ix *Index) weigh(t *token) {
 	r := 1.0
 	if id, ok := ix.vocab[t.s]; ok && t.class == wcName {
-		r = (float64(ix.idf[id]) - 2) / 5
-		if r < 0.4 {
-			r = 0.4
+		r = (float64(ix.idf[id]) - rarityLo) / rarityRange
+		if r < rarityMin {
+			r = rarityMin
 		} else if r > 1 {
 			r = 1
 		}
@@ -156,12 +164,21 @@ func NewIndex(ents []Entity) *Index {
 	ix.maxIDF = float32(math.Log(1 + n))
 	for i := range ix.names {
 		in := &ix.names[i]
+		e := &ix.Entities[in.ent]
+		middle := -1
+		if e.Type == TypePerson && middleNameWeight < 1 {
+			middle = middleStart(e.Names[in.name].Name)
+		}
 		for k := range in.toks {
 			t := &in.toks[k]
 			if t.class == wcName {
 				in.norm += ix.idf[ix.vocab[t.s]]
 			}
 			ix.weigh(t)
+			if middle > 0 && k >= middle {
+				// a middle name left out of a query says little
+				t.w *= middleNameWeight
+			}
 		}
 	}
 	ix.pool.New = func() any {
@@ -250,6 +267,26 @@ func (ix *Index) NameCount() int { return len(ix.names) }
 
 // EntityHash returns the content hash of entity i.
 func (ix *Index) EntityHash(i int) string { return ix.Entities[i].Hash() }
+
+// middleNameWeight scales the weight of middle names; 1 turns it off
+// (Korean and Chinese given names are two syllables that look like a given
+// and a middle name, and down-weighting the second hurt them).
+var middleNameWeight = 1.0
+
+// middleStart returns the word position where middle names begin in a
+// person name written "SURNAME, Given Middle…" (the second word after the
+// comma), or -1.
+func middleStart(n string) int {
+	head, tail, ok := strings.Cut(n, ",")
+	if !ok {
+		return -1
+	}
+	h := len(normaliseName(head, false))
+	if len(normaliseName(tail, false)) < 2 {
+		return -1
+	}
+	return h + 1
+}
 
 // HashOf returns the content hash of a match's entry.
 func (ix *Index) HashOf(m Match) string {

@@ -16,9 +16,9 @@ const (
 // legalWords are legal forms, their common abbreviations and vessel or
 // aircraft prefixes. They neither create nor block a match.
 var legalWords = setOf(`llc ltd limited co company companies corp corporation inc incorporated plc sa sarl sas sau gmbh ag kg ohg
-pvt private pty pte bhd sdn berhad sendirian ooo oao zao pao jsc ojsc cjsc pjsc ao tov ip chp srl spa spzoo
-bv nv kk yk ab as asa oy oyj aps se sl sc snc scs sca cv ccv sab de rl fze fzco fzc fz dmcc llp lp lllp ltda
-eireli mei epp eood ead dd doo dno ad sro spol akciova as apb uab sia ou tmi ltee pt tbk cia cie et ets
+pvt private pty pte bhd sdn berhad sendirian ooo oao zao pao jsc ojsc cjsc pjsc tov ip chp srl spa spzoo
+bv nv kk yk asa oy oyj aps sl snc scs sca cv ccv sab de rl fze fzco fzc fz dmcc llp lp lllp ltda
+eireli epp eood ead doo dno sro spol akciova apb uab sia ou tmi ltee pt tbk cia cie et ets
 est
 jusikhoesa chusikhoesa yuhanhoesa hoesa kabushiki kaisha gaisha yugen mv mt ms ss fv tss sts mtv
 public joint stock closed open liability societe sociedad anonima anonim sirketi sti sirket lda

@@ -2,6 +2,7 @@ package sanctions
 
 import (
 	"fmt"
+	"math"
 	"math/bits"
 	"strings"
 )
@@ -276,10 +277,23 @@ func nameScore(sc *scratch, qu []unit, qt, ct, cp []token, wantAlign bool) (floa
 			al = append(al, alignPair{q: q.t.s, c: c.t.s, sim: e.sim, how: e.how})
 		}
 	}
-	if qw == 0 || cw == 0 {
+	// legal-form words neither create nor block a match: an unmatched one
+	// does not count against the name
+	for i, t := range qt {
+		if t.class == wcLegal && qused&(1<<uint(i)) == 0 && i < 64 {
+			qw -= t.w
+		}
+	}
+	for i, t := range ct {
+		if t.class == wcLegal && cused&(1<<uint(i)) == 0 && i < 64 {
+			cw -= t.w
+		}
+	}
+	if qw <= 1e-9 || cw <= 1e-9 {
 		return 0, nil
 	}
-	return 0.6*qm/qw + 0.4*cm/cw, al
+	qc, cc := math.Min(qm/qw, 1), math.Min(cm/cw, 1)
+	return 0.6*qc + 0.4*cc, al
 }
 
 func wsum(ts []token, i, j int) float64 {
