@@ -1,10 +1,10 @@
 package sanctions
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -76,20 +76,20 @@ func TestScreenFixtures(t *testing.T) {
 		wantID string
 		min    float64
 	}{
-		{Query{Name: "JONG, Song Hwa"}, "24979", 1},              // exact primary
-		{Query{Name: "Chong Song-hwa"}, "24979", 1},              // alias is a name
-		{Query{Name: "Song Hwa Jeong"}, "24979", 0.9},            // reordered + romanisation
-		{Query{Name: "Jung Seonghwa"}, "24979", 0.85},            // joined given name
-		{Query{Name: "Gwang Jin Gim"}, "90001", 1},               // alias, reordered
-		{Query{Name: "Kwangjin Gim"}, "90001", 0.9},              // joined + variant
-		{Query{Name: "Lee Kyung Sik"}, "90002", 0.85},            // Ri/Lee, Kyong/Kyung
+		{Query{Name: "JONG, Song Hwa"}, "24979", 1},   // exact primary
+		{Query{Name: "Chong Song-hwa"}, "24979", 1},   // alias is a name
+		{Query{Name: "Song Hwa Jeong"}, "24979", 0.9}, // reordered + romanisation
+		{Query{Name: "Jung Seonghwa"}, "24979", 0.85}, // joined given name
+		{Query{Name: "Gwang Jin Gim"}, "90001", 1},    // alias, reordered
+		{Query{Name: "Kwangjin Gim"}, "90001", 0.9},   // joined + variant
+		{Query{Name: "Lee Kyung Sik"}, "90002", 0.85}, // Ri/Lee, Kyong/Kyung
 		{Query{Name: "YANBIAN SILVERSTAR NETWORK TECHNOLOGY"}, "24977", 0.95},
 		{Query{Name: "Yanbian Silverstar Network Technology LLC", Type: "business"}, "24977", 0.95},
 		{Query{Name: "Yanbian Silver Star Network Technology Co Ltd"}, "24977", 0.9},
 		{Query{Name: "YANBIAN SILVERSTAR NETWORK TECHNOLGY CO., LTD."}, "24977", 0.9}, // typo
-		{Query{Name: "박도춘"}, "KPi.900", 0.95},                  // Hangul query, Latin and Hangul names
-		{Query{Name: "Pak Do Chun"}, "KPi.900", 0.9},             // RR of the MR-listed name
-		{Query{Name: "0x098b716b8aaf21512996dc57eb0615e2383e2f96"}, "27307", 1}, // hex address, any case
+		{Query{Name: "박도춘"}, "KPi.900", 0.95},                                         // Hangul query, Latin and Hangul names
+		{Query{Name: "Pak Do Chun"}, "KPi.900", 0.9},                                  // RR of the MR-listed name
+		{Query{Name: "0x098b716b8aaf21512996dc57eb0615e2383e2f96"}, "27307", 1},       // hex address, any case
 		{Query{Name: "1Q9UAQbcDezmyouFrzt94t4dSMxgsUfW1X"}, "27307", 1},
 		{Query{Name: "927220230"}, "24979", 1}, // passport number
 		{Query{Name: "Ким Кван Джин"}, "90001", 0.8},
