@@ -29,7 +29,7 @@ import (
 func init() {
 	addCommand(screenCommand)
 	addCommand(listsCommand)
-	addCommand(benchCommand)
+	addBenchCommand(benchScreenCommand)
 	addService(detect.SvcSanctions, func(ctx context.Context, a *App) (any, error) {
 		st := a.listStore()
 		if _, err := os.Stat(st.Root); err != nil {
@@ -419,8 +419,7 @@ Lists: us_ofac_sdn, us_ofac_cons, un_sc, eu_fsf, uk_sanctions, us_csl.`,
 	return cmd
 }
 
-func benchCommand(a *App) *cobra.Command {
-	cmd := &cobra.Command{Use: "bench", Short: "Benchmarks"}
+func benchScreenCommand(a *App) *cobra.Command {
 	var listsDir, queries string
 	var workers int
 	var dur time.Duration
@@ -472,8 +471,7 @@ func benchCommand(a *App) *cobra.Command {
 	f.StringVar(&queries, "queries", "../shared/data/sanctions/bench/ofac-queries-dev.tsv", "labelled query TSV")
 	f.IntVar(&workers, "workers", runtime.GOMAXPROCS(0), "parallel screening goroutines")
 	f.DurationVar(&dur, "duration", 5*time.Second, "throughput run length")
-	cmd.AddCommand(screen)
-	return cmd
+	return screen
 }
 
 // readRSS returns VmRSS in MB from /proc, or 0.

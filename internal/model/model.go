@@ -107,6 +107,7 @@ const (
 	IDBankHolder IdentifierKind = "bank_holder"
 	IDDevice     IdentifierKind = "device"
 	IDSerial     IdentifierKind = "serial"
+	IDHostname   IdentifierKind = "hostname"
 	IDIdPLogin   IdentifierKind = "idp_login"
 	IDCodeLogin  IdentifierKind = "code_login"
 	IDIP         IdentifierKind = "ip"

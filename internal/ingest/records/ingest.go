@@ -1,0 +1,118 @@
+package records
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/redflag-dev/redflag/internal/fingerprint"
+	"github.com/redflag-dev/redflag/internal/ingest"
+	"github.com/redflag-dev/redflag/internal/model"
+)
+
+// Options configure one ingest.
+type Options struct {
+	Kind      Kind
+	Format    Format // "" = sniff
+	Mapping   Mapping
+	Keyer     *fingerprint.Keyer
+	Tenant    string
+	BatchSize int // records per transaction; default 2000
+	// Known, when set, reports whether a person_id exists; rows for unknown
+	// people still land and are counted as unresolved.
+	Known func(personID string) bool
+}
+
+// Ingest streams one input into the sink in batches. Each batch is one
+// transaction in the store, so a killed process loses at most the batch in
+// flight and never leaves half a batch. Row problems go into the report; the
+// returned error is for failures that stop the whole input (unreadable
+// header, store down).
+func Ingest(ctx context.Context, r io.Reader, name string, opt Options, sink ingest.Sink) (ingest.Report, error) {
+	rep := ingest.Report{Source: "records/" + string(opt.Kind)}
+	if _, ok := Columns[opt.Kind]; !ok {
+		return rep, fmt.Errorf("unknown record kind %q (want people, payroll, shipments, interviews or devices)", opt.Kind)
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 2000
+	}
+	br := bufio.NewReaderSize(r, 256<<10)
+	f := opt.Format
+	if f == "" {
+		f = Sniff(name, br)
+	}
+	rr, err := NewRowReader(br, f, opt.Mapping)
+	if err != nil {
+		return rep, fmt.Errorf("%s: %w", name, err)
+	}
+	p := &Parser{Kind: opt.Kind, Keyer: opt.Keyer, Tenant: opt.Tenant, Source: name}
+	var subs []model.Subject
+	var evs []model.Event
+	var ids []model.Identifier
+	flush := func() error {
+		if len(subs) > 0 {
+			if err := sink.Subjects(ctx, subs, ids); err != nil {
+				return fmt.Errorf("%s: store batch: %w", name, err)
+			}
+			ids = nil
+		}
+		if len(evs) > 0 || len(ids) > 0 {
+			if err := sink.Events(ctx, evs, ids); err != nil {
+				return fmt.Errorf("%s: store batch: %w", name, err)
+			}
+		}
+		subs, evs, ids = subs[:0], evs[:0], nil
+		return nil
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		row, err := rr.Next()
+		if err == io.EOF {
+			break
+		}
+		var le *LineError
+		if errors.As(err, &le) {
+			rep.Read++
+			rep.Reject(ingest.RowError{File: name, Line: le.Line, Msg: le.Err.Error()})
+			continue
+		}
+		if err != nil {
+			return rep, fmt.Errorf("%s: %w", name, err)
+		}
+		rep.Read++
+		parsed, err := p.Parse(row)
+		if err != nil {
+			re := ingest.RowError{File: name, Line: row.Line, Msg: err.Error()}
+			var fe *FieldError
+			if errors.As(err, &fe) {
+				re.Field, re.Msg = fe.Field, fe.Msg
+			}
+			rep.Reject(re)
+			continue
+		}
+		rep.Accepted++
+		for _, w := range parsed.Warnings {
+			rep.Warn(ingest.RowError{File: name, Line: row.Line, Field: w.Field, Msg: w.Message})
+		}
+		if parsed.Subject != nil {
+			subs = append(subs, *parsed.Subject)
+		}
+		if parsed.Event != nil {
+			if opt.Known != nil && !opt.Known(parsed.Event.SubjectID) {
+				rep.Unresolved++
+			}
+			evs = append(evs, *parsed.Event)
+		}
+		ids = append(ids, parsed.Identifiers...)
+		if len(subs)+len(evs) >= opt.BatchSize {
+			if err := flush(); err != nil {
+				return rep, err
+			}
+		}
+	}
+	return rep, flush()
+}
