@@ -2,6 +2,7 @@ package sanctions
 
 import (
 	"hash/maphash"
+	"slices"
 	"math"
 	"strings"
 	"sync"
@@ -25,7 +26,7 @@ type Index struct {
 	idf     []float32
 	post    [][]int32          // vocab id -> name ids
 	keyPost map[string][]int32 // phonetic key -> vocab ids
-	dels    map[uint64][]int32 // hash of a one-letter deletion -> vocab ids
+	dels    []uint64 // hash of a one-letter deletion << delIDBits | vocab id, sorted
 	seed    maphash.Seed
 
 	crypto map[string][]int32 // normalised address -> entity ids
@@ -65,9 +66,38 @@ type scratch struct {
 	touched []int32
 	stamp   []uint32
 	cur     uint32
-	seen    map[int32]float32
+	seen    []seenWord
 	qu, cu  []unit
 	edges   []edge
+}
+
+// delIDBits is how many low bits of a deletion entry hold the vocabulary
+// id; the remaining 44 bits hold the hash (a collision only adds a
+// candidate, which the scorer then rejects).
+const delIDBits = 20
+
+// delLookup calls fn for each vocabulary word with deletion hash h.
+func (ix *Index) delLookup(h uint64, fn func(id int32)) {
+	key := h << delIDBits
+	i, _ := slices.BinarySearch(ix.dels, key)
+	for ; i < len(ix.dels) && ix.dels[i]>>delIDBits == key>>delIDBits; i++ {
+		fn(int32(ix.dels[i] & (1<<delIDBits - 1)))
+	}
+}
+
+type seenWord struct {
+	id  int32
+	sim float32
+}
+
+// see records a vocabulary word once, with the first (best) similarity.
+func (sc *scratch) see(id int32, sim float32) {
+	for _, x := range sc.seen {
+		if x.id == id {
+			return
+		}
+	}
+	sc.seen = append(sc.seen, seenWord{id, sim})
 }
 
 // minDelLen is the shortest word that gets a typo neighbourhood.
@@ -79,7 +109,6 @@ func NewIndex(ents []Entity) *Index {
 		Entities: ents,
 		vocab:    make(map[string]int32, 4*len(ents)),
 		keyPost:  make(map[string][]int32, 4*len(ents)),
-		dels:     make(map[uint64][]int32, 20*len(ents)),
 		seed:     maphash.MakeSeed(),
 		crypto:   map[string][]int32{},
 		docs:     map[string][]int32{},
@@ -97,8 +126,7 @@ func NewIndex(ents []Entity) *Index {
 			ix.keyPost[k] = append(ix.keyPost[k], id)
 			if len(w) >= minDelLen {
 				for i := 0; i < len(w); i++ {
-					h := ix.hashDel(w, i)
-					ix.dels[h] = append(ix.dels[h], id)
+					ix.dels = append(ix.dels, ix.hashDel(w, i)<<delIDBits|uint64(id))
 				}
 			}
 		}
@@ -156,6 +184,8 @@ func NewIndex(ents []Entity) *Index {
 		}
 		ix.cc[ei] = cs
 	}
+	slices.Sort(ix.dels)
+	ix.dels = slices.Clip(ix.dels)
 	n := float64(len(ix.names)) + 1
 	ix.idf = make([]float32, len(df))
 	for i, d := range df {
@@ -182,7 +212,7 @@ func NewIndex(ents []Entity) *Index {
 		}
 	}
 	ix.pool.New = func() any {
-		return &scratch{acc: make([]float32, len(ix.names)), stamp: make([]uint32, len(ix.names)), seen: map[int32]float32{}}
+		return &scratch{acc: make([]float32, len(ix.names)), stamp: make([]uint32, len(ix.names))}
 	}
 	return ix
 }
