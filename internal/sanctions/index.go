@@ -2,8 +2,8 @@ package sanctions
 
 import (
 	"hash/maphash"
-	"slices"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -26,7 +26,7 @@ type Index struct {
 	idf     []float32
 	post    [][]int32          // vocab id -> name ids
 	keyPost map[string][]int32 // phonetic key -> vocab ids
-	dels    []uint64 // hash of a one-letter deletion << delIDBits | vocab id, sorted
+	dels    []uint64           // hash of a one-letter deletion << delIDBits | vocab id, sorted
 	seed    maphash.Seed
 
 	crypto map[string][]int32 // normalised address -> entity ids
