@@ -47,7 +47,7 @@ const (
 	// match alerts (see docs/sanctions.md for its calibration).
 	Threshold = 0.85
 	// candidateNames is how many candidate names get the full scorer.
-	candidateNames = 32
+	candidateNames = 24
 )
 
 // Word weights in the name score.
