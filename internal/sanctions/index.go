@@ -22,12 +22,13 @@ type Index struct {
 	Entities []Entity
 	names    []indexedName
 
-	vocab   map[string]int32
-	idf     []float32
-	post    [][]int32          // vocab id -> name ids
-	keyPost map[string][]int32 // phonetic key -> vocab ids
-	dels    []uint64           // hash of a one-letter deletion << delIDBits | vocab id, sorted
-	seed    maphash.Seed
+	vocab    map[string]int32
+	idf      []float32
+	post     [][]int32          // vocab id -> name ids
+	keyPost  map[string][]int32 // phonetic key -> vocab ids
+	dels     []uint64           // hash of a one-letter deletion << delIDBits | vocab id, sorted
+	delStart []uint32           // first index in dels of each top-delBucketBits bucket
+	seed     maphash.Seed
 
 	crypto map[string][]int32 // normalised address -> entity ids
 	docs   map[string][]int32 // normalised document number -> entity ids
@@ -76,12 +77,21 @@ type scratch struct {
 // candidate, which the scorer then rejects).
 const delIDBits = 20
 
+// delBucketBits is the width of the bucket table over dels.
+const delBucketBits = 16
+
 // delLookup calls fn for each vocabulary word with deletion hash h.
 func (ix *Index) delLookup(h uint64, fn func(id int32)) {
 	key := h << delIDBits
-	i, _ := slices.BinarySearch(ix.dels, key)
-	for ; i < len(ix.dels) && ix.dels[i]>>delIDBits == key>>delIDBits; i++ {
-		fn(int32(ix.dels[i] & (1<<delIDBits - 1)))
+	b := key >> (64 - delBucketBits)
+	lo, hi := ix.delStart[b], ix.delStart[b+1]
+	for i := lo; i < hi; i++ {
+		e := ix.dels[i]
+		if e>>delIDBits == key>>delIDBits {
+			fn(int32(e & (1<<delIDBits - 1)))
+		} else if e > key|(1<<delIDBits-1) {
+			return
+		}
 	}
 }
 
@@ -186,6 +196,17 @@ func NewIndex(ents []Entity) *Index {
 	}
 	slices.Sort(ix.dels)
 	ix.dels = slices.Clip(ix.dels)
+	ix.delStart = make([]uint32, 1<<delBucketBits+1)
+	for i := len(ix.dels) - 1; i >= 0; i-- {
+		ix.delStart[ix.dels[i]>>(64-delBucketBits)] = uint32(i)
+	}
+	ix.delStart[1<<delBucketBits] = uint32(len(ix.dels))
+	for b := 1<<delBucketBits - 1; b >= 0; b-- {
+		// empty buckets start where the next one does
+		if ix.delStart[b] == 0 && (len(ix.dels) == 0 || ix.dels[0]>>(64-delBucketBits) != uint64(b)) {
+			ix.delStart[b] = ix.delStart[b+1]
+		}
+	}
 	n := float64(len(ix.names)) + 1
 	ix.idf = make([]float32, len(df))
 	for i, d := range df {
