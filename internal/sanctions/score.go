@@ -45,16 +45,16 @@ func tokenSim(a, b *token) (float64, string) {
 	if a.s == b.s {
 		return 1, "exact"
 	}
+	ad, bd := a.s[0] >= '0' && a.s[0] <= '9', b.s[0] >= '0' && b.s[0] <= '9'
+	if ad || bd || romanNumerals[a.s] || romanNumerals[b.s] {
+		// numbers, numerals and ideographs must agree exactly
+		return 0, ""
+	}
 	if a.key == b.key && a.key != "" {
 		if a.key[0] == '~' {
 			return 0.95, "romanisation"
 		}
 		return 0.92, "phonetic"
-	}
-	ad, bd := a.s[0] >= '0' && a.s[0] <= '9', b.s[0] >= '0' && b.s[0] <= '9'
-	if ad || bd || romanNumerals[a.s] || romanNumerals[b.s] {
-		// numbers, numerals and ideographs must agree exactly
-		return 0, ""
 	}
 	if a.s[0] >= 0x80 || b.s[0] >= 0x80 {
 		return 0, ""
