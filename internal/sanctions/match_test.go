@@ -183,3 +183,31 @@ func TestHandler(t *testing.T) {
 	}
 	_ = fmt.Sprint()
 }
+
+// TestConcurrentScreen screens from several goroutines at once (run with
+// -race): the index is read-only and scratch space comes from a pool.
+func TestConcurrentScreen(t *testing.T) {
+	ix := fixtureIndex(t)
+	want := top(t, ix, Query{Name: "Chong Song-hwa"}).SourceID
+	errs := make(chan string, 8)
+	done := make(chan struct{})
+	for g := 0; g < 4; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 200; i++ {
+				if ms := ix.Screen(Query{Name: "Chong Song-hwa"}); len(ms) == 0 || ms[0].SourceID != want {
+					errs <- fmt.Sprintf("iteration %d: %+v", i, ms)
+					return
+				}
+				ix.Screen(Query{Name: "Yanbian Silverstar", Type: "business"})
+			}
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
