@@ -181,7 +181,6 @@ func TestHandler(t *testing.T) {
 			t.Errorf("%q: status %d", bad, r.StatusCode)
 		}
 	}
-	_ = fmt.Sprint()
 }
 
 // TestConcurrentScreen screens from several goroutines at once (run with
