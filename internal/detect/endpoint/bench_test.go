@@ -72,7 +72,7 @@ func (s *engineSink) Events(ctx context.Context, evs []model.Event, _ []model.Id
 // BenchmarkIngestDetect measures osquery ingest + endpoint detection in
 // rows per second (one stream, one core).
 func BenchmarkIngestDetect(b *testing.B) {
-	const rows, hosts = 100_000, 1000
+	const rows, hosts = 200_000, 1000
 	log := synthLog(rows, hosts)
 	res := ingest.NewMapResolver()
 	var subjects []model.Subject

@@ -103,6 +103,7 @@ type builder struct {
 	ownsInput    bool // input bytes are not reused by the caller
 	rd           *bytes.Reader
 	dec          *jsontext.Decoder
+	in           interner
 }
 
 func newBuilder(tenant, file string, rep *ingest.Report) *builder {
@@ -509,10 +510,10 @@ func Ingest(ctx context.Context, r io.Reader, name string, opt Options, sink ing
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			names := map[string]*QuerySpec{}
+			b := &builder{tenant: opt.Tenant, file: name, names: map[string]*QuerySpec{}, ownsInput: true}
 			for c := range jobs {
 				var res result
-				b := &builder{tenant: opt.Tenant, file: name, rep: &res.rep, names: names, ownsInput: true}
+				b.rep = &res.rep
 				for _, l := range c.lines {
 					res.rep.Read++
 					if l.err != nil {
@@ -713,6 +714,10 @@ func (p *builder) decode(data []byte, r *record) error {
 		p.dec.Reset(p.rd, decodeOpts)
 	}
 	d := p.dec
+	if p.in == nil {
+		p.in = interner{}
+	}
+	in := p.in
 	if err := expect(d, '{', "an object"); err != nil {
 		return err
 	}
@@ -725,43 +730,47 @@ func (p *builder) decode(data []byte, r *record) error {
 			_, err := d.ReadToken()
 			return orSyntax(err)
 		}
-		nt, err := d.ReadToken()
+		nv, err := d.ReadValue()
 		if err != nil {
 			return err
 		}
-		switch nt.String() {
+		name, err := in.text(nv, true)
+		if err != nil {
+			return err
+		}
+		switch name {
 		case "name":
-			r.Name, err = scalar(d)
+			r.Name, err = in.scalar(d)
 		case "hostIdentifier":
-			r.HostIdentifier, err = scalar(d)
+			r.HostIdentifier, err = in.scalar(d)
 		case "hostname":
-			r.Hostname, err = scalar(d)
+			r.Hostname, err = in.scalar(d)
 		case "calendarTime":
-			r.CalendarTime, err = scalar(d)
+			r.CalendarTime, err = in.scalar(d)
 		case "unixTime":
-			r.UnixTime, err = scalar(d)
+			r.UnixTime, err = in.scalar(d)
 		case "counter":
-			r.Counter, err = scalar(d)
+			r.Counter, err = in.scalar(d)
 		case "action":
-			r.Action, err = scalar(d)
+			r.Action, err = in.scalar(d)
 		case "log_type":
-			r.LogType, err = scalar(d)
+			r.LogType, err = in.scalar(d)
 		case "severity":
 			var v string
-			v, err = scalar(d)
+			v, err = in.scalar(d)
 			r.Severity = &v
 		case "message":
 			var v string
-			v, err = scalar(d)
+			v, err = in.scalar(d)
 			r.Message = &v
 		case "decorations":
-			r.Decorations, err = object(d)
+			r.Decorations, err = in.object(d)
 		case "columns":
-			r.Columns, err = object(d)
+			r.Columns, err = in.object(d)
 		case "snapshot":
-			r.Snapshot, err = objects(d)
+			r.Snapshot, err = in.objects(d)
 		case "diffResults":
-			r.DiffResults, err = diff(d)
+			r.DiffResults, err = in.diff(d)
 		case "data":
 			var v jsontext.Value
 			if v, err = d.ReadValue(); err == nil {
@@ -802,26 +811,63 @@ func orSyntax(err error) error {
 	return err
 }
 
+// interner shares the strings that repeat across rows (column names,
+// short values such as "0", "1", "501"), saving an allocation each.
+type interner map[string]string
+
+const internMax = 8192
+
+func (in interner) get(b []byte) string {
+	if s, ok := in[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(in) < internMax {
+		in[s] = s
+	}
+	return s
+}
+
+// text turns a raw JSON value into its text: a string unquoted, a number
+// or boolean as written, null as "", an object or array as its JSON.
+func (in interner) text(v jsontext.Value, intern bool) (string, error) {
+	if len(v) == 0 {
+		return "", nil
+	}
+	switch v[0] {
+	case '"':
+		body := v[1 : len(v)-1]
+		if bytes.IndexByte(body, '\\') >= 0 {
+			u, err := jsontext.AppendUnquote(nil, v)
+			return string(u), err
+		}
+		if intern && len(body) <= 24 {
+			return in.get(body), nil
+		}
+		return string(body), nil
+	case 'n':
+		return "", nil
+	case '{', '[':
+		return string(v), nil
+	}
+	if intern && len(v) <= 24 {
+		return in.get(v), nil
+	}
+	return string(v), nil
+}
+
 // scalar reads a string, number, boolean or null (as "") as text; an
 // object or array is kept as its JSON text.
-func scalar(d *jsontext.Decoder) (string, error) {
-	switch d.PeekKind() {
-	case '{', '[':
-		v, err := d.ReadValue()
-		return string(v), err
-	case 'n':
-		_, err := d.ReadToken()
-		return "", err
-	}
-	t, err := d.ReadToken()
+func (in interner) scalar(d *jsontext.Decoder) (string, error) {
+	v, err := d.ReadValue()
 	if err != nil {
 		return "", err
 	}
-	return t.String(), nil
+	return in.text(v, true)
 }
 
 // object reads a JSON object of scalars; null is a nil map.
-func object(d *jsontext.Decoder) (row, error) {
+func (in interner) object(d *jsontext.Decoder) (row, error) {
 	if d.PeekKind() == 'n' {
 		_, err := d.ReadToken()
 		return nil, err
@@ -839,12 +885,15 @@ func object(d *jsontext.Decoder) (row, error) {
 			_, err := d.ReadToken()
 			return nil, orSyntax(err)
 		}
-		nt, err := d.ReadToken()
+		nv, err := d.ReadValue()
 		if err != nil {
 			return nil, err
 		}
-		name := nt.String() // the token is void after the next read
-		v, err := scalar(d)
+		name, err := in.text(nv, true) // nv is void after the next read
+		if err != nil {
+			return nil, err
+		}
+		v, err := in.scalar(d)
 		if err != nil {
 			return nil, err
 		}
@@ -855,7 +904,7 @@ func object(d *jsontext.Decoder) (row, error) {
 }
 
 // objects reads an array of objects; null is a nil slice.
-func objects(d *jsontext.Decoder) ([]row, error) {
+func (in interner) objects(d *jsontext.Decoder) ([]row, error) {
 	if d.PeekKind() == 'n' {
 		_, err := d.ReadToken()
 		return nil, err
@@ -873,7 +922,7 @@ func objects(d *jsontext.Decoder) ([]row, error) {
 			_, err := d.ReadToken()
 			return nil, orSyntax(err)
 		}
-		m, err := object(d)
+		m, err := in.object(d)
 		if err != nil {
 			return nil, err
 		}
@@ -885,7 +934,7 @@ func objects(d *jsontext.Decoder) ([]row, error) {
 	return out, err
 }
 
-func diff(d *jsontext.Decoder) (*diffResults, error) {
+func (in interner) diff(d *jsontext.Decoder) (*diffResults, error) {
 	if d.PeekKind() == 'n' {
 		_, err := d.ReadToken()
 		return nil, err
@@ -909,9 +958,9 @@ func diff(d *jsontext.Decoder) (*diffResults, error) {
 		}
 		switch nt.String() {
 		case "added":
-			out.Added, err = objects(d)
+			out.Added, err = in.objects(d)
 		case "removed":
-			out.Removed, err = objects(d)
+			out.Removed, err = in.objects(d)
 		default:
 			err = d.SkipValue()
 		}
