@@ -734,7 +734,7 @@ func (p *builder) decode(data []byte, r *record) error {
 		if err != nil {
 			return err
 		}
-		name, err := in.text(nv, true)
+		name, err := in.name(nv)
 		if err != nil {
 			return err
 		}
@@ -815,7 +815,11 @@ func orSyntax(err error) error {
 // short values such as "0", "1", "501"), saving an allocation each.
 type interner map[string]string
 
-const internMax = 8192
+const internMax = 4096
+
+// internLen bounds interned values: flags and small codes ("0", "1", "501")
+// repeat; longer values (pids, paths) mostly do not.
+const internLen = 12
 
 func (in interner) get(b []byte) string {
 	if s, ok := in[string(b)]; ok {
@@ -841,7 +845,7 @@ func (in interner) text(v jsontext.Value, intern bool) (string, error) {
 			u, err := jsontext.AppendUnquote(nil, v)
 			return string(u), err
 		}
-		if intern && len(body) <= 24 {
+		if intern && len(body) <= internLen {
 			return in.get(body), nil
 		}
 		return string(body), nil
@@ -850,10 +854,18 @@ func (in interner) text(v jsontext.Value, intern bool) (string, error) {
 	case '{', '[':
 		return string(v), nil
 	}
-	if intern && len(v) <= 24 {
+	if intern && len(v) <= internLen {
 		return in.get(v), nil
 	}
 	return string(v), nil
+}
+
+// name returns an object member name, interned: names repeat on every row.
+func (in interner) name(v jsontext.Value) (string, error) {
+	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
+		return in.get(v[1 : len(v)-1]), nil
+	}
+	return in.text(v, false)
 }
 
 // scalar reads a string, number, boolean or null (as "") as text; an
@@ -889,7 +901,7 @@ func (in interner) object(d *jsontext.Decoder) (row, error) {
 		if err != nil {
 			return nil, err
 		}
-		name, err := in.text(nv, true) // nv is void after the next read
+		name, err := in.name(nv) // nv is void after the next read
 		if err != nil {
 			return nil, err
 		}
