@@ -198,7 +198,13 @@ func TestIPKVMUSBAndGadget(t *testing.T) {
 	w.row("mac", "m", "usb_devices", t0, map[string]string{"vendor": "Apple Inc.", "vendor_id": "05ac", "model": "Apple Internal Keyboard / Trackpad", "model_id": "027e", "class": "0"})
 	// Root hubs only: nothing.
 	w.row("linux", "l", "usb_devices", t0, map[string]string{"vendor": "Linux Foundation", "vendor_id": "1d6b", "model": "2.0 root hub", "model_id": "0002", "class": "9"})
+	// Windows PnP enumeration: VID/PID in the registry key.
+	w.person("win", "US", "America/Chicago", "")
+	w.row("win", "w", "usb_devices_windows", t0, map[string]string{"key": `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Enum\USB\VID_3346&PID_1009\0123456789ABCDEF`, "name": "Mfg", "data": "sipeed"})
 	fs := run(t, w, DefaultConfig())
+	if f := has(fs, "win", "END_IPKVM_USB"); f == nil || f.Details["products"] != "NanoKVM (Sipeed)" {
+		t.Fatalf("Windows NanoKVM: %v", fs)
+	}
 	if has(fs, "farm", "END_IPKVM_USB") == nil || has(fs, "farm", "END_USB_GADGET_ONLY_HID") == nil {
 		t.Fatalf("farm: %v", fs)
 	}
@@ -294,6 +300,8 @@ func TestInputSourceVersusClaimedCountry(t *testing.T) {
 	}
 	w.row("mac", "h-mac", "locale_macos", t0, map[string]string{"domain": "com.apple.HIToolbox", "key": "AppleEnabledInputSources", "subkey": "1/Input Mode", "value": "com.apple.inputmethod.Korean.2SetKorean"})
 	w.row("ru", "h-ru", "locale_windows", t0, map[string]string{"data": "ru-RU"})
+	w.person("lin", "US", "America/New_York", "")
+	w.row("lin", "h-lin", "keyboard_layout_linux", t0, map[string]string{"label": "XKBLAYOUT", "value": `"us,kr"`})
 	fs := run(t, w, DefaultConfig())
 	if f := has(fs, "us", "END_INPUT_LOCALE_MISMATCH"); f == nil || f.Details["language"] != "ko" {
 		t.Fatalf("Korean layout with claimed US: %v", fs)
@@ -306,6 +314,9 @@ func TestInputSourceVersusClaimedCountry(t *testing.T) {
 	}
 	if has(fs, "ru", "END_INPUT_LOCALE_MISMATCH") != nil {
 		t.Fatal("ru is not watched by default")
+	}
+	if has(fs, "lin", "END_INPUT_LOCALE_MISMATCH") == nil {
+		t.Fatal("Linux XKB layout kr missed")
 	}
 	cfg := DefaultConfig()
 	cfg.WatchLanguages = []string{"ko", "ru"}

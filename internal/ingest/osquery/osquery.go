@@ -522,12 +522,7 @@ func Ingest(ctx context.Context, r io.Reader, name string, opt Options, sink ing
 					}
 					var err error
 					if res.items, err = b.value(l.b, l.n, res.items); err != nil {
-						re := ingest.RowError{File: name, Line: l.n, Msg: err.Error()}
-						var fe interface{ Field() string }
-						if errors.As(err, &fe) {
-							re.Field = fe.Field()
-						}
-						res.rep.Reject(re)
+						res.rep.Reject(rowError(name, l.n, err))
 					}
 				}
 				c.res <- res
@@ -686,6 +681,19 @@ func eachArrayElem(doc []byte, first int, fn func(b []byte, line int) error, bad
 	return nil
 }
 
+// rowError turns a record error into a report entry naming the field.
+func rowError(file string, line int, err error) ingest.RowError {
+	re := ingest.RowError{File: file, Line: line, Msg: err.Error()}
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		re.Field = fe.Name
+		if err == error(fe) {
+			re.Msg = fe.Msg
+		}
+	}
+	return re
+}
+
 // FieldError names the field of a rejected record.
 type FieldError struct {
 	Name string
@@ -794,14 +802,31 @@ func (p *builder) decode(data []byte, r *record) error {
 
 func expect(d *jsontext.Decoder, kind jsontext.Kind, what string) error {
 	if k := d.PeekKind(); k != kind {
-		if k == 0 {
-			_, err := d.ReadToken()
+		if _, err := d.ReadValue(); err != nil || k == 0 {
 			return orSyntax(err)
 		}
-		return fmt.Errorf("want %s, got %v", what, k)
+		return fmt.Errorf("want %s, got %s", what, kindName(k))
 	}
 	_, err := d.ReadToken()
 	return err
+}
+
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean"
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return "something else"
 }
 
 func orSyntax(err error) error {
