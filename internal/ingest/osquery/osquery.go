@@ -420,7 +420,11 @@ func (p *builder) row(r *record, spec *QuerySpec, host, action string, at time.T
 		p.rep.Warn(ingest.RowError{File: p.file, Line: line, Field: "columns.public_ip", Msg: fmt.Sprintf("%q is not a public IP address", ip)})
 	}
 	if raw == nil {
-		raw, _ = jsonv2.Marshal(rawRow{Name: r.Name, HostIdentifier: host, UnixTime: unix, Action: action, Decorations: r.Decorations, Columns: cols, Counter: r.Counter})
+		var err error
+		raw, err = jsonv2.Marshal(rawRow{Name: r.Name, HostIdentifier: host, UnixTime: unix, Action: action, Decorations: r.Decorations, Columns: cols, Counter: r.Counter}, decodeOpts)
+		if err != nil {
+			raw = nil // never keep half a record as evidence
+		}
 	} else if p.ownsInput {
 		raw = bytes.TrimSpace(raw) // the line is this builder's own copy
 	} else {
