@@ -553,15 +553,15 @@ func parseFile(name, cat string, sc schema, b []byte) ([]Entry, []string) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			probs = append(probs, fmt.Sprintf("%s: %v", name, err))
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
+			if errors.As(err, &pe) && pe.Err != csv.ErrQuote {
 				continue
 			}
-			break
+			break // an open quote swallows the rest of the file
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) != len(sc.columns) {
 			probs = append(probs, fmt.Sprintf("%s:%d: %d fields, want %d", name, line, len(rec), len(sc.columns)))
 			continue
