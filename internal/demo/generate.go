@@ -46,6 +46,9 @@ func (o *Options) defaults() {
 	if o.Days <= 0 {
 		o.Days = 60
 	}
+	if o.Days < 14 {
+		o.Days = 14 // room for a hire, a trip and a move inside the window
+	}
 	if o.End.IsZero() {
 		o.End = DefaultEnd
 	}
@@ -328,7 +331,7 @@ func (o *org) newWorker(kind string) *person {
 	p.opTZ = mustLoc(c.TZ)
 	hire := o.start.AddDate(0, 0, -30-o.r.IntN(1500))
 	if o.r.Float64() < 0.06 { // hired during the window
-		hire = o.start.AddDate(0, 0, o.r.IntN(o.opt.Days-7))
+		hire = o.start.AddDate(0, 0, o.r.IntN(max(1, o.opt.Days-7)))
 	}
 	hire = time.Date(hire.Year(), hire.Month(), hire.Day(), 0, 0, 0, 0, time.UTC)
 	p.Hire = &hire

@@ -63,6 +63,13 @@ type IPInfo struct {
 	ProviderASN     uint32 `json:"provider_asn,omitempty"`
 	ProviderASOrg   string `json:"provider_as_org,omitempty"`
 	ProviderProxy   bool   `json:"provider_proxy,omitempty"`
+	// Added by issue 4: the provider's own geolocation, used when no city
+	// database is loaded (impossible travel, region checks).
+	ProviderRegion    string  `json:"provider_region,omitempty"`
+	ProviderCity      string  `json:"provider_city,omitempty"`
+	ProviderLat       float64 `json:"provider_lat,omitempty"`
+	ProviderLon       float64 `json:"provider_lon,omitempty"`
+	ProviderHasCoords bool    `json:"provider_has_coords,omitempty"`
 }
 
 // SignIn is an authentication event from an identity provider.
