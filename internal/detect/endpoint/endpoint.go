@@ -67,7 +67,8 @@ type Config struct {
 	// if fewer were observed) and on at least AwayMinShare of the days.
 	AwayMinDays  int     `koanf:"away_min_days"`
 	AwayMinShare float64 `koanf:"away_min_share"`
-	// Travel lists known trips; their days are not counted as away.
+	// Travel lists known trips; their days are not counted as away. Trips
+	// registered with `redflag ingest travel` are read from the store too.
 	Travel []Travel `koanf:"travel"`
 }
 
@@ -117,6 +118,8 @@ type Detector struct {
 	roleRMM  map[string]map[string]bool
 	watch    map[string]bool
 	travel   map[string][][2]time.Time
+	// travelLoaded marks tenants whose registered trips were read.
+	travelLoaded map[string]bool
 
 	specs map[string]*osquery.QuerySpec
 	hosts map[string]*hostState
@@ -126,7 +129,7 @@ type Detector struct {
 // NewWith builds the detector directly (tests, embedding).
 func NewWith(pack *indicators.Pack, cfg Config, st store.Store) *Detector {
 	d := &Detector{pack: pack, cfg: cfg, store: st, allowRMM: map[string]bool{}, allowVPN: map[string]bool{},
-		roleRMM: map[string]map[string]bool{}, watch: map[string]bool{}, travel: map[string][][2]time.Time{},
+		roleRMM: map[string]map[string]bool{}, watch: map[string]bool{}, travel: map[string][][2]time.Time{}, travelLoaded: map[string]bool{},
 		specs: map[string]*osquery.QuerySpec{}, hosts: map[string]*hostState{}, devs: map[string]*devRec{}}
 	for _, v := range cfg.AllowRMM {
 		d.allowRMM[vendorKey(v)] = true

@@ -12,6 +12,7 @@ import (
 	"github.com/redflag-dev/redflag/internal/detect"
 	"github.com/redflag-dev/redflag/internal/indicators"
 	"github.com/redflag-dev/redflag/internal/model"
+	"github.com/redflag-dev/redflag/internal/store"
 )
 
 var t0 = time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
@@ -52,7 +53,12 @@ func (w *world) row(subject, host, query string, at time.Time, cols map[string]s
 
 func run(t *testing.T, w *world, cfg Config) []model.Finding {
 	t.Helper()
-	d := NewWith(pack(t), cfg, nil)
+	return runStore(t, w, cfg, nil)
+}
+
+func runStore(t *testing.T, w *world, cfg Config, st store.Store) []model.Finding {
+	t.Helper()
+	d := NewWith(pack(t), cfg, st)
 	env := detect.NewEnv("default", w.subjects, t0.AddDate(0, 1, 0))
 	col := detect.NewCollector()
 	evs := append([]model.Event(nil), w.events...)
@@ -446,5 +452,51 @@ func TestUnavailableWithoutPack(t *testing.T) {
 	_, err := New(detect.Deps{Services: map[string]any{}})
 	if !errors.Is(err, detect.ErrUnavailable) {
 		t.Fatalf("want ErrUnavailable, got %v", err)
+	}
+}
+
+// metaStore is a store that only answers the calls the detector makes.
+type metaStore struct {
+	store.Store
+	meta map[string][]byte
+}
+
+func (m metaStore) ListMeta(_ context.Context, _, prefix string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for k, v := range m.meta {
+		if len(k) >= len(prefix) && k[:len(prefix)] == prefix {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+func (m metaStore) SubjectsByIdentifier(context.Context, string, model.IdentifierKind, string) ([]string, error) {
+	return nil, nil
+}
+
+func TestRegisteredTravelExcusesEgress(t *testing.T) {
+	w := &world{}
+	w.person("p", "US", "America/Chicago", "")
+	for i := 0; i < 6; i++ {
+		at := t0.AddDate(0, 0, i)
+		info := &model.IPInfo{Country: "JP", City: "Tokyo", Residential: true}
+		if i == 0 {
+			info = &model.IPInfo{Country: "US", Region: "TX", City: "Austin", Residential: true}
+		}
+		e := w.row("p", "h", "egress_ip", at, map[string]string{"public_ip": "203.0.113.5"})
+		e.Endpoint.PublicIP, e.Endpoint.IPInfo = "203.0.113.5", info
+		w.row("p", "h", "time", at, map[string]string{"local_timezone": map[bool]string{true: "America/Chicago", false: "Asia/Tokyo"}[i == 0]})
+	}
+	fs := run(t, w, DefaultConfig())
+	if has(fs, "p", "END_EGRESS_LOCATION_MISMATCH") == nil || has(fs, "p", "END_TIMEZONE_MISMATCH") == nil {
+		t.Fatalf("without a registered trip, five days in Tokyo are away: %v", fs)
+	}
+	st := metaStore{meta: map[string][]byte{
+		"network/travel/p/2026-09-02/JP": []byte(`{"person_id":"p","start_date":"2026-09-02","end_date":"2026-09-06","country":"JP"}`),
+	}}
+	fs = runStore(t, w, DefaultConfig(), st)
+	if has(fs, "p", "END_EGRESS_LOCATION_MISMATCH") != nil || has(fs, "p", "END_TIMEZONE_MISMATCH") != nil {
+		t.Fatalf("registered trip must excuse the days away: %v", fs)
 	}
 }
