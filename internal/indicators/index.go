@@ -151,6 +151,15 @@ func appendUnique(s []int, v int) []int {
 	return append(s, v)
 }
 
+// Provider is implemented by services that carry an indicator pack (the
+// pack itself, or an adapter registered as detect.SvcIndicators).
+type Provider interface {
+	IndicatorPack() *Pack
+}
+
+// IndicatorPack implements Provider.
+func (p *Pack) IndicatorPack() *Pack { return p }
+
 // Manifest returns the pack's manifest.
 func (p *Pack) Manifest() Manifest { return p.manifest }
 

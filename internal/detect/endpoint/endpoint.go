@@ -82,7 +82,10 @@ func init() { detect.Register(Name, New) }
 // New builds the detector from its dependencies; it needs the indicator
 // pack service.
 func New(deps detect.Deps) (detect.Detector, error) {
-	pack, _ := deps.Services[detect.SvcIndicators].(*indicators.Pack)
+	var pack *indicators.Pack
+	if prov, ok := deps.Services[detect.SvcIndicators].(indicators.Provider); ok {
+		pack = prov.IndicatorPack()
+	}
 	if pack == nil {
 		return nil, fmt.Errorf("%w: no indicator pack (service %q)", detect.ErrUnavailable, detect.SvcIndicators)
 	}
