@@ -1,6 +1,9 @@
 package app
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/redflag-dev/redflag/internal/detect"
@@ -35,5 +38,42 @@ func TestIndicatorServiceViews(t *testing.T) {
 	prov, ok := svcs[detect.SvcIndicators].(indicators.Provider)
 	if !ok || prov.IndicatorPack() != p {
 		t.Fatal("the service must hand the pack to the endpoint detector")
+	}
+}
+
+// The CLI refuses a bad pack as a whole and keeps the pack in force.
+func TestIndicatorsUpdateCLI(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	pack := filepath.Join(dir, "pack")
+	if _, errs, code := run(t, "--data-dir", data, "indicators", "export", "--to", pack); code != 0 {
+		t.Fatalf("export: %s", errs)
+	}
+	manifest := filepath.Join(pack, indicators.ManifestFile)
+	b, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := strings.Replace(string(b), `"version": "`, `"version": "9.`, 1)
+	if err := os.WriteFile(manifest, []byte(good), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, errs, code := run(t, "--data-dir", data, "indicators", "update", "--from", pack); code != 0 || !strings.Contains(out, "installed") {
+		t.Fatalf("good pack refused: %s %s", out, errs)
+	}
+	f, err := os.OpenFile(filepath.Join(pack, "vpn.csv"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("Bad VPN,Bad,consumer,ip,not-an-ip,analyst,high\n")
+	f.Close()
+	os.WriteFile(manifest, []byte(strings.Replace(good, `"version": "9.`, `"version": "10.`, 1)), 0o644)
+	_, errs, code := run(t, "--data-dir", data, "indicators", "update", "--from", pack)
+	if code == 0 || !strings.Contains(errs, "vpn.csv:") || !strings.Contains(errs, "still in force") {
+		t.Fatalf("bad pack: code %d, %s", code, errs)
+	}
+	out, _, _ := run(t, "--data-dir", data, "indicators", "list")
+	if !strings.Contains(out, "version 9.") || !strings.Contains(out, "installed in") {
+		t.Fatalf("the good pack must stay in force: %s", out)
 	}
 }
