@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -405,6 +406,59 @@ func BenchmarkRecord(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if err := p.Record(line, i, func(model.Event) { n++ }); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Decoding runs on several goroutines; the result must not depend on how
+// many, and order-dependent learning (a host's serial from system_info)
+// must see the rows in input order.
+func TestParallelDecodeKeepsOrder(t *testing.T) {
+	var b bytes.Buffer
+	for i := 0; i < 2000; i++ {
+		host := fmt.Sprintf("h%02d", i%37)
+		if i < 37 {
+			fmt.Fprintf(&b, `{"name":"pack_redflag_system_info","hostIdentifier":%q,"unixTime":"%d","action":"added","columns":{"hardware_serial":"SER-%s"}}`+"\n", host, 1790000000+i, host)
+			continue
+		}
+		if i%101 == 0 {
+			b.WriteString("{broken\n")
+			continue
+		}
+		fmt.Fprintf(&b, `{"name":"pack_redflag_processes","hostIdentifier":%q,"unixTime":"%d","action":"added","columns":{"pid":"%d","name":"p%d"}}`+"\n", host, 1790000000+i, i, i)
+	}
+	res := ingest.NewMapResolver()
+	for i := 0; i < 37; i++ {
+		res.Add(model.IDSerial, fmt.Sprintf("SER-h%02d", i), fmt.Sprintf("person%02d", i))
+	}
+	var runs [][]model.Event
+	var reps []ingest.Report
+	for _, workers := range []int{1, 4} {
+		sink := &memSink{}
+		rep, err := Ingest(context.Background(), bytes.NewReader(b.Bytes()), "big", Options{Resolver: res, Workers: workers, BatchSize: 100}, sink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs, reps = append(runs, sink.events), append(reps, rep)
+	}
+	if len(runs[0]) != len(runs[1]) || reps[0].Rejected != reps[1].Rejected || reps[0].Rejected == 0 {
+		t.Fatalf("workers change the result: %d/%d events, %d/%d rejected", len(runs[0]), len(runs[1]), reps[0].Rejected, reps[1].Rejected)
+	}
+	for i := range runs[0] {
+		a, c := runs[0][i], runs[1][i]
+		if a.ID != c.ID || a.SubjectID != c.SubjectID || a.SourceRef != c.SourceRef {
+			t.Fatalf("row %d differs: %s %s / %s %s", i, a.ID, a.SubjectID, c.ID, c.SubjectID)
+		}
+		if a.SubjectID == "" {
+			t.Fatalf("row %d (%s) unresolved: system_info came first", i, a.SourceRef)
+		}
+	}
+	if reps[1].Unresolved != 0 || reps[1].Read != 2000 {
+		t.Fatalf("report %+v", reps[1])
+	}
+	for i, e := range reps[1].Errors {
+		if i > 0 && e.Line < reps[1].Errors[i-1].Line {
+			t.Fatal("errors out of input order")
 		}
 	}
 }
