@@ -496,7 +496,7 @@ func Ingest(ctx context.Context, r io.Reader, name string, opt Options, sink ing
 			cur = &chunk{}
 			return nil
 		}
-		scanErr = Scan(ctx, r, func(b []byte, n int) error {
+		scanErr = scan(ctx, r, func(b []byte, n int) error {
 			cur.lines = append(cur.lines, line{b: append([]byte(nil), b...), n: n})
 			if len(cur.lines) >= chunkLines {
 				return send()
@@ -504,6 +504,13 @@ func Ingest(ctx context.Context, r io.Reader, name string, opt Options, sink ing
 			return nil
 		}, func(n int, err error) {
 			cur.lines = append(cur.lines, line{n: n, err: err})
+		}, func() error {
+			// A live stream (tail -F | redflag ingest osquery -) has paused:
+			// hand on the partial chunk rather than wait for 256 lines.
+			if len(cur.lines) > 0 {
+				return send()
+			}
+			return nil
 		})
 		if len(cur.lines) > 0 && scanErr == nil {
 			scanErr = send()
@@ -562,6 +569,12 @@ func Ingest(ctx context.Context, r io.Reader, name string, opt Options, sink ing
 				}
 			}
 		}
+		// Nothing else queued (a paused live stream): store what we have.
+		if sinkErr == nil && len(c.lines) < chunkLines && len(order) == 0 {
+			if sinkErr = flush(); sinkErr != nil {
+				cancel()
+			}
+		}
 	}
 	wg.Wait()
 	if sinkErr != nil {
@@ -578,23 +591,37 @@ func Ingest(ctx context.Context, r io.Reader, name string, opt Options, sink ing
 // bad is told about lines it cannot read (too long). An error from fn stops
 // the scan.
 func Scan(ctx context.Context, r io.Reader, fn func(b []byte, line int) error, bad func(line int, err error)) error {
+	return scan(ctx, r, fn, bad, nil)
+}
+
+// scan is Scan with idle, called when the input has no more buffered data
+// (a live stream waits for its writer): the caller can hand on what it holds.
+func scan(ctx context.Context, r io.Reader, fn func(b []byte, line int) error, bad func(line int, err error), idle func() error) error {
 	br := bufio.NewReaderSize(r, 1<<20)
 	// Sniff: a document whose first non-space byte is '[' is one JSON array.
-	for {
-		c, err := br.Peek(1)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
+	// Look only at what is buffered, so that a live stream is not waited on.
+	for n := 1; ; {
+		head, err := br.Peek(n)
+		if len(head) == 0 {
+			if err == io.EOF {
+				return nil
+			}
 			return fmt.Errorf("read: %w", err)
 		}
-		if c[0] == ' ' || c[0] == '\t' || c[0] == '\r' || c[0] == '\n' || c[0] == 0xEF || c[0] == 0xBB || c[0] == 0xBF {
+		if b := br.Buffered(); b > len(head) {
+			head, _ = br.Peek(b)
+		}
+		t := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+		if len(t) > 0 {
+			if t[0] == '[' {
+				return scanArray(ctx, br, fn, bad)
+			}
 			break
 		}
-		if c[0] == '[' {
-			return scanArray(ctx, br, fn, bad)
+		if err != nil || len(head) >= 64<<10 {
+			break // only white space so far
 		}
-		break
+		n = len(head) + 1
 	}
 	line := 0
 	var long []byte
@@ -634,6 +661,11 @@ func Scan(ctx context.Context, r io.Reader, fn func(b []byte, line int) error, b
 		}
 		if err != nil {
 			return fmt.Errorf("read line %d: %w", line+1, err)
+		}
+		if idle != nil && br.Buffered() == 0 {
+			if e := idle(); e != nil {
+				return e
+			}
 		}
 	}
 }

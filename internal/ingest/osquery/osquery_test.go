@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -460,5 +461,52 @@ func TestParallelDecodeKeepsOrder(t *testing.T) {
 		if i > 0 && e.Line < reps[1].Errors[i-1].Line {
 			t.Fatal("errors out of input order")
 		}
+	}
+}
+
+// chanSink reports each batch it stores.
+type chanSink struct{ got chan int }
+
+func (c chanSink) Subjects(context.Context, []model.Subject, []model.Identifier) error { return nil }
+func (c chanSink) Events(_ context.Context, evs []model.Event, _ []model.Identifier) error {
+	c.got <- len(evs)
+	return nil
+}
+
+// A live stream (tail -F | redflag ingest osquery -) is stored as it comes,
+// not when 256 lines or a full batch have piled up. If rows were held back,
+// this test would block until the test binary's timeout.
+func TestLiveStreamIsNotHeldBack(t *testing.T) {
+	pr, pw := io.Pipe()
+	sink := chanSink{got: make(chan int, 16)}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Ingest(context.Background(), pr, "stdin", Options{Workers: 2}, sink)
+		done <- err
+	}()
+	line := `{"name":"pack_redflag_processes","hostIdentifier":"h","unixTime":"1790000000","action":"added","columns":{"pid":"%d","name":"x"}}` + "\n"
+	for i := 0; i < 3; i++ {
+		fmt.Fprintf(pw, line, i)
+		if n := <-sink.got; n != 1 {
+			t.Fatalf("batch of %d, want the one row written", n)
+		}
+	}
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestArrayDocumentLines(t *testing.T) {
+	in := "\n\n[\n" +
+		` {"name":"pack_redflag_time","hostIdentifier":"h","unixTime":1790000000,"action":"added","columns":{"local_timezone":"UTC"}},` + "\n" +
+		` {"name":"pack_redflag_time","hostIdentifier":"h","unixTime":1790000001,"action":"added","columns":{"local_timezone":"Asia/Seoul"}}` + "\n]\n"
+	sink := &memSink{}
+	rep, err := Ingest(context.Background(), strings.NewReader(in), "doc.json", Options{}, sink)
+	if err != nil || rep.Rejected != 0 || len(sink.events) != 2 {
+		t.Fatalf("%v %+v %d", err, rep, len(sink.events))
+	}
+	if sink.events[0].SourceRef != "doc.json:4" || sink.events[1].SourceRef != "doc.json:5" {
+		t.Fatalf("lines: %s %s", sink.events[0].SourceRef, sink.events[1].SourceRef)
 	}
 }
