@@ -496,6 +496,10 @@ func (d *Detector) usb(h *hostState, ev *model.Event, vid, pid, vendor, model_, 
 	key := vid + ":" + pid + ":" + serial + ":" + addr
 	if ev.Endpoint.Action == "removed" {
 		delete(h.usb, key)
+	} else if old, ok := h.usb[key]; ok && addr != "" && strings.Contains(addr, `\`) {
+		// Windows: one registry row per value (Mfg, DeviceDesc) of the device.
+		old.vendor = strings.TrimSpace(old.vendor + " " + vendor)
+		h.usb[key] = old
 	} else {
 		h.usb[key] = usbDev{vendorID: vid, modelID: pid, vendor: vendor, model: model_, class: class, ev: ev.ID}
 	}

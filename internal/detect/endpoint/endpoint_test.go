@@ -207,7 +207,18 @@ func TestIPKVMUSBAndGadget(t *testing.T) {
 	// Windows PnP enumeration: VID/PID in the registry key.
 	w.person("win", "US", "America/Chicago", "")
 	w.row("win", "w", "usb_devices_windows", t0, map[string]string{"key": `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Enum\USB\VID_3346&PID_1009\0123456789ABCDEF`, "name": "Mfg", "data": "sipeed"})
+	// A Windows laptop with a NanoKVM and its own HID keyboard is not gadget-only.
+	w.person("win2", "US", "America/Chicago", "")
+	w.row("win2", "w2", "usb_devices_windows", t0, map[string]string{"key": `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Enum\USB\VID_1D6B&PID_0104\1`, "name": "Mfg", "data": "(Standard system devices)"})
+	w.row("win2", "w2", "usb_devices_windows", t0, map[string]string{"key": `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Enum\USB\VID_046D&PID_C31C\2`, "name": "Mfg", "data": "(Standard keyboards)"})
+	w.row("win2", "w2", "usb_devices_windows", t0, map[string]string{"key": `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Enum\USB\VID_046D&PID_C31C\2`, "name": "DeviceDesc", "data": "USB Input Device"})
 	fs := run(t, w, DefaultConfig())
+	if has(fs, "win2", "END_IPKVM_USB") == nil || has(fs, "win2", "END_USB_GADGET_ONLY_HID") != nil {
+		t.Fatalf("win2: KVM yes, gadget-only no: %v", fs)
+	}
+	if has(fs, "win", "END_USB_GADGET_ONLY_HID") != nil {
+		t.Fatal("NanoKVM ids are not the Linux gadget")
+	}
 	if f := has(fs, "win", "END_IPKVM_USB"); f == nil || f.Details["products"] != "NanoKVM (Sipeed)" {
 		t.Fatalf("Windows NanoKVM: %v", fs)
 	}

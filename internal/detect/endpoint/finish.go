@@ -300,7 +300,7 @@ func isInput(u usbDev) bool {
 		return true
 	}
 	t := " " + indicators.TextKey(u.vendor+" "+u.model) + " "
-	for _, w := range []string{" keyboard ", " mouse ", " trackpad ", " touchpad ", " receiver ", " hid ", " keyboard/trackpad "} {
+	for _, w := range []string{" keyboard ", " keyboards ", " mouse ", " mice ", " trackpad ", " touchpad ", " receiver ", " hid "} {
 		if strings.Contains(t, w) {
 			return true
 		}
