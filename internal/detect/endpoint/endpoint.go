@@ -498,8 +498,10 @@ func (d *Detector) usb(h *hostState, ev *model.Event, vid, pid, vendor, model_, 
 		delete(h.usb, key)
 	} else if old, ok := h.usb[key]; ok && addr != "" && strings.Contains(addr, `\`) {
 		// Windows: one registry row per value (Mfg, DeviceDesc) of the device.
-		old.vendor = strings.TrimSpace(old.vendor + " " + vendor)
-		h.usb[key] = old
+		if !strings.Contains(old.vendor, vendor) {
+			old.vendor = strings.TrimSpace(old.vendor + " " + vendor)
+			h.usb[key] = old
+		}
 	} else {
 		h.usb[key] = usbDev{vendorID: vid, modelID: pid, vendor: vendor, model: model_, class: class, ev: ev.ID}
 	}
