@@ -310,6 +310,8 @@ func TestInputSourceVersusClaimedCountry(t *testing.T) {
 	w.person("us", "US", "America/Chicago", "")
 	w.person("kr", "KR", "Asia/Seoul", "")
 	w.person("none", "", "", "")
+	w.person("tzonly", "", "America/Denver", "")
+	w.row("tzonly", "h-tz", "keyboard_layout_windows", t0, map[string]string{"data": "00000412"})
 	w.person("mac", "US", "America/New_York", "")
 	w.person("ru", "US", "America/New_York", "")
 	for _, s := range []string{"us", "kr", "none"} {
@@ -325,6 +327,9 @@ func TestInputSourceVersusClaimedCountry(t *testing.T) {
 	}
 	if has(fs, "kr", "END_INPUT_LOCALE_MISMATCH") != nil || has(fs, "none", "END_INPUT_LOCALE_MISMATCH") != nil {
 		t.Fatal("no contradiction with claimed KR or with no claim")
+	}
+	if f := has(fs, "tzonly", "END_INPUT_LOCALE_MISMATCH"); f == nil || f.Details["claimed_country"] != "US" {
+		t.Fatalf("claimed time zone America/Denver claims the US: %v", fs)
 	}
 	if has(fs, "mac", "END_INPUT_LOCALE_MISMATCH") == nil {
 		t.Fatal("macOS Korean input source missed")

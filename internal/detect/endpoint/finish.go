@@ -311,6 +311,9 @@ func isInput(u usbDev) bool {
 func (d *Detector) inputs(h *hostState, s *model.Subject, emit detect.Emit) {
 	country := strings.ToUpper(strings.TrimSpace(s.Address.Country))
 	if country == "" {
+		country = zoneCountry[s.ClaimedTimezone] // the claimed time zone says where, too
+	}
+	if country == "" {
 		return // nothing claimed to contradict
 	}
 	for _, lang := range sortedKeys(h.langs) {
