@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/redflag-dev/redflag/internal/model"
@@ -88,4 +89,45 @@ func BenchmarkAddOne(b *testing.B) {
 		buf = synthIDs(r, n+i, buf)
 		g.Add("p"+strconv.Itoa(n+i), buf)
 	}
+}
+
+func synthSubject(r *rand.Rand, i int) model.Subject {
+	first := []string{"ann", "bob", "cara", "dan", "eve", "finn", "gia", "hal", "ivy", "jon", "kai", "lea"}[r.IntN(12)]
+	syl := []string{"ka", "ro", "mi", "tan", "bel", "gor", "shi", "vu", "len", "dar", "po", "zek", "ine", "mar", "sol", "ut"}
+	last := syl[r.IntN(16)] + syl[r.IntN(16)] + syl[r.IntN(16)] + syl[r.IntN(16)]
+	words := make([]string, 150)
+	for k := range words {
+		words[k] = "w" + strconv.Itoa(r.IntN(400))
+	}
+	return model.Subject{ID: "p" + strconv.Itoa(i), Kind: model.KindApplicant, FullName: first + " " + last,
+		Email: first + "." + last + strconv.Itoa(i) + "@example.com", Phone: fmt.Sprintf("+1 202 %03d %04d", 200+i/10000%800, i%10000),
+		DateOfBirth: fmt.Sprintf("19%02d-%02d-%02d", 50+r.IntN(50), 1+r.IntN(12), 1+r.IntN(28)),
+		Address:     model.Address{Line: strconv.Itoa(1+r.IntN(999)) + " " + syl[r.IntN(16)] + syl[r.IntN(16)] + " St", City: "City" + syl[r.IntN(16)] + syl[r.IntN(16)], PostalCode: fmt.Sprintf("%05d", r.IntN(99999)), Country: "US"},
+		ResumeText:  strings.Join(words, " "), GitHubLogin: first + last, IdPLogins: []string{first + "." + last + strconv.Itoa(i)}}
+}
+
+// BenchmarkBuilderAddSubject adds one applicant with every feature on
+// (identifier normalisation, fuzzy person matching, resume MinHash/LSH) to
+// a builder that already holds GRAPH_BENCH_SUBJECTS/20 subjects (default
+// 50,000).
+func BenchmarkBuilderAddSubject(b *testing.B) {
+	n := benchSubjects() / 20
+	r := rand.New(rand.NewPCG(9, 9))
+	bl := NewBuilder(DefaultBuildConfig())
+	for i := 0; i < n; i++ {
+		s := synthSubject(r, i)
+		bl.AddSubject(&s)
+	}
+	subs := make([]model.Subject, b.N)
+	for i := range subs {
+		subs[i] = synthSubject(r, n+i)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		bl.AddSubject(&subs[i])
+	}
+	b.StopTimer()
+	st := bl.G.Stats()
+	b.ReportMetric(float64(st.Links), "links")
+	b.ReportMetric(float64(st.Largest), "largest")
 }
