@@ -35,12 +35,14 @@ type App struct {
 	configPath string
 	dataDir    string
 	postgres   string
+	nats       string
 	logLevel   string
 
 	mu       sync.Mutex
 	store    store.Store
 	keyer    *fingerprint.Keyer
 	services map[string]any
+	bus      *busState // internal/app/bus.go
 }
 
 // Defaults are the built-in configuration values.
@@ -87,6 +89,10 @@ func (a *App) load() error {
 	if a.postgres != "" {
 		k.Set("store.driver", "postgres")
 		k.Set("store.postgres", a.postgres)
+	}
+	if a.nats != "" {
+		k.Set("bus.mode", "external")
+		k.Set("bus.url", a.nats)
 	}
 	if a.logLevel != "" {
 		k.Set("log.level", a.logLevel)
@@ -173,6 +179,7 @@ func (a *App) Keyer() (*fingerprint.Keyer, error) {
 
 // Close releases what the app opened.
 func (a *App) Close() error {
+	a.closeBus() // workers first: they write to the store
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.store != nil {

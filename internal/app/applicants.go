@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	addCommand(screenCommand)
+	addCommand(screenApplicantsCommand)
 	addCommand(emailDomainsCommand)
 }
 
@@ -93,7 +93,7 @@ func ScreenApplicants(ctx context.Context, st store.Store, deps detect.Deps, ten
 	return res, nil
 }
 
-func screenCommand(a *App) *cobra.Command {
+func screenApplicantsCommand(a *App) *cobra.Command {
 	var format string
 	var all bool
 	cmd := &cobra.Command{

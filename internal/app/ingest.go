@@ -110,7 +110,11 @@ func (a *App) IngestFiles(ctx context.Context, kind string, files []string, mapp
 	if err != nil {
 		return ingest.Report{}, fmt.Errorf("load resolver: %w", err)
 	}
-	env := IngestEnv{Sink: p, Resolver: res, Keyer: keyer, Tenant: a.Tenant(), BatchSize: a.K.Int("ingest.batch_size"), Mapping: mapping}
+	sink, err := a.IngestSink(ctx, p) // the pipeline, or the bus (bus.go)
+	if err != nil {
+		return ingest.Report{}, err
+	}
+	env := IngestEnv{Sink: sink, Resolver: res, Keyer: keyer, Tenant: a.Tenant(), BatchSize: a.K.Int("ingest.batch_size"), Mapping: mapping}
 	total := ingest.Report{Source: kind}
 	for _, f := range files {
 		var r io.Reader = os.Stdin
@@ -131,7 +135,7 @@ func (a *App) IngestFiles(ctx context.Context, kind string, files []string, mapp
 			return total, err
 		}
 	}
-	return total, nil
+	return total, a.flushBus(ctx) // bus.go: wait until the workers stored it
 }
 
 func newIngestCmd(a *App) *cobra.Command {
@@ -213,6 +217,9 @@ func printReport(w io.Writer, rep ingest.Report, took time.Duration, asJSON bool
 
 // Analyze runs detection, scoring and case syncing, and prints a summary.
 func (a *App) Analyze(ctx context.Context, w io.Writer) error {
+	if onBus, err := a.analyzeOnBus(ctx, w); onBus { // bus.go
+		return err
+	}
 	p, err := a.Pipeline(ctx)
 	if err != nil {
 		return err

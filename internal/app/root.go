@@ -45,6 +45,7 @@ then flags.`,
 	pf.StringVar(&a.configPath, "config", "", "configuration file (YAML); also REDFLAG_CONFIG")
 	pf.StringVar(&a.dataDir, "data-dir", "", "data directory (default ./redflag-data); also REDFLAG_DATA_DIR")
 	pf.StringVar(&a.postgres, "postgres", "", "use PostgreSQL at this URL instead of the embedded SQLite store")
+	pf.StringVar(&a.nats, "nats", "", "send records through the NATS JetStream cluster at this URL to `redflag worker` processes (bus.mode external)")
 	pf.StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn, error")
 	root.AddCommand(&cobra.Command{
 		Use:   "version",

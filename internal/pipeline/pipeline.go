@@ -45,7 +45,7 @@ func (p *Pipeline) Subjects(ctx context.Context, subjects []model.Subject, ids [
 	if err := p.Store.UpsertSubjects(ctx, subjects); err != nil {
 		return err
 	}
-	return p.putIDs(ctx, ids)
+	return p.putIDs(ctx, DedupeIdentifiers(ids))
 }
 
 // Events implements ingest.Sink.
@@ -58,12 +58,52 @@ func (p *Pipeline) Events(ctx context.Context, events []model.Event, ids []model
 			p.Enricher.Enrich(ctx, &events[i])
 		}
 	}
+	ids = DedupeIdentifiers(ids)
+	for i := range ids {
+		if ids[i].Tenant == "" {
+			ids[i].Tenant = p.tenant()
+		}
+	}
+	if b, ok := p.Store.(store.Batcher); ok {
+		n, err := b.CommitBatch(ctx, store.Batch{Events: events, Identifiers: ids})
+		p.newEvents.Add(int64(n))
+		return err
+	}
 	n, err := p.Store.PutEvents(ctx, events)
 	if err != nil {
 		return err
 	}
 	p.newEvents.Add(int64(n))
 	return p.putIDs(ctx, ids)
+}
+
+// DedupeIdentifiers merges repeated (tenant, kind, value, subject)
+// identifiers, keeping the widest first/last-seen window.
+func DedupeIdentifiers(ids []model.Identifier) []model.Identifier {
+	if len(ids) < 2 {
+		return ids
+	}
+	type key struct{ t, k, v, s string }
+	idx := make(map[key]int, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		k := key{id.Tenant, string(id.Kind), id.Value, id.SubjectID}
+		if id.LastSeen.IsZero() {
+			id.LastSeen = id.FirstSeen
+		}
+		if i, ok := idx[k]; ok {
+			if id.FirstSeen.Before(out[i].FirstSeen) {
+				out[i].FirstSeen = id.FirstSeen
+			}
+			if id.LastSeen.After(out[i].LastSeen) {
+				out[i].LastSeen = id.LastSeen
+			}
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, id)
+	}
+	return out
 }
 
 func (p *Pipeline) putIDs(ctx context.Context, ids []model.Identifier) error {
@@ -124,7 +164,7 @@ func (p *Pipeline) Score(ctx context.Context, now time.Time) ([]model.Risk, erro
 	err = p.Store.EachSubject(ctx, t, func(s model.Subject) error {
 		r := scorer.Score(s.ID, byS[s.ID], now, prev[s.ID])
 		r.Tenant = t
-		r.Warnings = s.Warnings
+		r.Warnings = append(r.Warnings, s.Warnings...)
 		risks = append(risks, r)
 		return nil
 	})

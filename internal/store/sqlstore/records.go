@@ -16,26 +16,31 @@ func (s *Store) UpsertSubjects(ctx context.Context, subjects []model.Subject) er
 	if len(subjects) == 0 {
 		return nil
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO subjects (tenant, id, kind, updated_at, body) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, id) DO UPDATE SET kind = excluded.kind, updated_at = excluded.updated_at, body = excluded.body`))
-		if err != nil {
-			return fmt.Errorf("prepare subject upsert: %w", err)
-		}
-		defer st.Close()
-		for i := range subjects {
-			sub := subjects[i]
-			sub.Tenant = tenant(sub.Tenant)
-			body, err := marshal(sub)
-			if err != nil {
-				return fmt.Errorf("subject %q: %w", sub.ID, err)
-			}
-			if _, err := st.ExecContext(ctx, sub.Tenant, sub.ID, string(sub.Kind), ns(sub.UpdatedAt), body); err != nil {
-				return fmt.Errorf("upsert subject %q: %w", sub.ID, err)
-			}
-		}
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.upsertSubjectsTx(ctx, tx, subjects) })
+}
+
+func (s *Store) upsertSubjectsTx(ctx context.Context, tx *sql.Tx, subjects []model.Subject) error {
+	if len(subjects) == 0 {
 		return nil
-	})
+	}
+	st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO subjects (tenant, id, kind, updated_at, body) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, id) DO UPDATE SET kind = excluded.kind, updated_at = excluded.updated_at, body = excluded.body`))
+	if err != nil {
+		return fmt.Errorf("prepare subject upsert: %w", err)
+	}
+	defer st.Close()
+	for i := range subjects {
+		sub := subjects[i]
+		sub.Tenant = tenant(sub.Tenant)
+		body, err := marshal(sub)
+		if err != nil {
+			return fmt.Errorf("subject %q: %w", sub.ID, err)
+		}
+		if _, err := st.ExecContext(ctx, sub.Tenant, sub.ID, string(sub.Kind), ns(sub.UpdatedAt), body); err != nil {
+			return fmt.Errorf("upsert subject %q: %w", sub.ID, err)
+		}
+	}
+	return nil
 }
 
 // GetSubject implements store.Store.
@@ -58,26 +63,31 @@ func (s *Store) PutIdentifiers(ctx context.Context, ids []model.Identifier) erro
 	if len(ids) == 0 {
 		return nil
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO identifiers (tenant, kind, value, subject_id, source, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, kind, value, subject_id) DO UPDATE SET
-			  first_seen = CASE WHEN excluded.first_seen < identifiers.first_seen THEN excluded.first_seen ELSE identifiers.first_seen END,
-			  last_seen = CASE WHEN excluded.last_seen > identifiers.last_seen THEN excluded.last_seen ELSE identifiers.last_seen END`))
-		if err != nil {
-			return fmt.Errorf("prepare identifier upsert: %w", err)
-		}
-		defer st.Close()
-		for _, id := range ids {
-			first, last := id.FirstSeen, id.LastSeen
-			if last.IsZero() {
-				last = first
-			}
-			if _, err := st.ExecContext(ctx, tenant(id.Tenant), string(id.Kind), id.Value, id.SubjectID, id.Source, ns(first), ns(last)); err != nil {
-				return fmt.Errorf("upsert identifier %s=%q: %w", id.Kind, id.Value, err)
-			}
-		}
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.putIdentifiersTx(ctx, tx, ids) })
+}
+
+func (s *Store) putIdentifiersTx(ctx context.Context, tx *sql.Tx, ids []model.Identifier) error {
+	if len(ids) == 0 {
 		return nil
-	})
+	}
+	st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO identifiers (tenant, kind, value, subject_id, source, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, kind, value, subject_id) DO UPDATE SET
+		  first_seen = CASE WHEN excluded.first_seen < identifiers.first_seen THEN excluded.first_seen ELSE identifiers.first_seen END,
+		  last_seen = CASE WHEN excluded.last_seen > identifiers.last_seen THEN excluded.last_seen ELSE identifiers.last_seen END`))
+	if err != nil {
+		return fmt.Errorf("prepare identifier upsert: %w", err)
+	}
+	defer st.Close()
+	for _, id := range ids {
+		first, last := id.FirstSeen, id.LastSeen
+		if last.IsZero() {
+			last = first
+		}
+		if _, err := st.ExecContext(ctx, tenant(id.Tenant), string(id.Kind), id.Value, id.SubjectID, id.Source, ns(first), ns(last)); err != nil {
+			return fmt.Errorf("upsert identifier %s=%q: %w", id.Kind, id.Value, err)
+		}
+	}
+	return nil
 }
 
 func (s *Store) scanIdentifiers(ctx context.Context, fn func(model.Identifier) error, query string, args ...any) error {
@@ -136,37 +146,17 @@ func (s *Store) EachIdentifier(ctx context.Context, t string, fn func(model.Iden
 	return s.scanIdentifiers(ctx, fn, `SELECT `+identCols+` FROM identifiers WHERE tenant = ? ORDER BY kind, value, subject_id`, tenant(t))
 }
 
-// PutEvents implements store.Store.
+// PutEvents implements store.Store. Events go in multi-row INSERTs (see
+// insertEvents), which is what makes bulk loads fast on PostgreSQL.
 func (s *Store) PutEvents(ctx context.Context, events []model.Event) (int, error) {
 	if len(events) == 0 {
 		return 0, nil
 	}
 	inserted := 0
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		inserted = 0
-		st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO events (tenant, id, kind, time, subject_id, source, body) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, id) DO NOTHING`))
-		if err != nil {
-			return fmt.Errorf("prepare event insert: %w", err)
-		}
-		defer st.Close()
-		for i := range events {
-			ev := events[i]
-			ev.Tenant = tenant(ev.Tenant)
-			ev.Time = ev.Time.UTC()
-			body, err := marshal(ev)
-			if err != nil {
-				return fmt.Errorf("event %q: %w", ev.ID, err)
-			}
-			res, err := st.ExecContext(ctx, ev.Tenant, ev.ID, string(ev.Kind), ns(ev.Time), ev.SubjectID, ev.Source, body)
-			if err != nil {
-				return fmt.Errorf("insert event %q: %w", ev.ID, err)
-			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				inserted++
-			}
-		}
-		return nil
+		fresh, err := s.insertEvents(ctx, tx, events)
+		inserted = len(fresh)
+		return err
 	})
 	return inserted, err
 }
@@ -218,28 +208,32 @@ func (s *Store) ReplaceFindings(ctx context.Context, t string, detectors []strin
 				return fmt.Errorf("clear findings of %s: %w", d, err)
 			}
 		}
-		if len(findings) == 0 {
-			return nil
-		}
-		st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO findings (tenant, id, subject_id, detector, code, time, body) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, id) DO UPDATE SET subject_id = excluded.subject_id, detector = excluded.detector, code = excluded.code, time = excluded.time, body = excluded.body`))
-		if err != nil {
-			return fmt.Errorf("prepare finding upsert: %w", err)
-		}
-		defer st.Close()
-		for i := range findings {
-			f := findings[i]
-			f.Tenant = t
-			body, err := marshal(f)
-			if err != nil {
-				return fmt.Errorf("finding %q: %w", f.ID, err)
-			}
-			if _, err := st.ExecContext(ctx, t, f.ID, f.SubjectID, f.Detector, f.Code, ns(f.Time), body); err != nil {
-				return fmt.Errorf("upsert finding %q: %w", f.ID, err)
-			}
-		}
-		return nil
+		return s.upsertFindingsTx(ctx, tx, t, findings)
 	})
+}
+
+func (s *Store) upsertFindingsTx(ctx context.Context, tx *sql.Tx, t string, findings []model.Finding) error {
+	if len(findings) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO findings (tenant, id, subject_id, detector, code, time, body) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, id) DO UPDATE SET subject_id = excluded.subject_id, detector = excluded.detector, code = excluded.code, time = excluded.time, body = excluded.body`))
+	if err != nil {
+		return fmt.Errorf("prepare finding upsert: %w", err)
+	}
+	defer st.Close()
+	for i := range findings {
+		f := findings[i]
+		f.Tenant = t
+		body, err := marshal(f)
+		if err != nil {
+			return fmt.Errorf("finding %q: %w", f.ID, err)
+		}
+		if _, err := st.ExecContext(ctx, t, f.ID, f.SubjectID, f.Detector, f.Code, ns(f.Time), body); err != nil {
+			return fmt.Errorf("upsert finding %q: %w", f.ID, err)
+		}
+	}
+	return nil
 }
 
 // FindingsOf implements store.Store.

@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -78,17 +79,60 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// PoolOptions size the PostgreSQL connection pool. Zero fields take the
+// defaults: 4 connections per CPU (at least 8), as many idle, recycled after
+// 30 minutes; and a 60-second wait for a server that is not up yet.
+type PoolOptions struct {
+	MaxConns     int
+	MaxIdle      int
+	MaxLifetime  time.Duration
+	ConnectWait  time.Duration // how long Open waits for the server to answer
+	RetryBackoff time.Duration // first pause between connection attempts
+}
+
+func (o PoolOptions) withDefaults() PoolOptions {
+	if o.MaxConns <= 0 {
+		o.MaxConns = max(8, 4*runtime.GOMAXPROCS(0))
+	}
+	if o.MaxIdle <= 0 {
+		o.MaxIdle = o.MaxConns
+	}
+	if o.MaxLifetime <= 0 {
+		o.MaxLifetime = 30 * time.Minute
+	}
+	if o.ConnectWait <= 0 {
+		o.ConnectWait = 60 * time.Second
+	}
+	if o.RetryBackoff <= 0 {
+		o.RetryBackoff = 100 * time.Millisecond
+	}
+	return o
+}
+
 // OpenPostgres connects to PostgreSQL with a pgx connection string and
-// applies the embedded migrations.
+// applies the embedded migrations, with the default pool options.
 func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
+	return OpenPostgresWith(ctx, dsn, PoolOptions{})
+}
+
+// OpenPostgresWith is OpenPostgres with explicit pool options. A server that
+// does not answer yet (starting, restarting, failing over) is retried with
+// exponential backoff for up to opt.ConnectWait. Once open, database/sql
+// replaces connections that a server restart broke; callers that must not
+// lose work retry failed writes (the stream workers do).
+func OpenPostgresWith(ctx context.Context, dsn string, opt PoolOptions) (*Store, error) {
+	opt = opt.withDefaults()
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	db.SetMaxOpenConns(16)
-	if err := db.PingContext(ctx); err != nil {
+	db.SetMaxOpenConns(opt.MaxConns)
+	db.SetMaxIdleConns(opt.MaxIdle)
+	db.SetConnMaxLifetime(opt.MaxLifetime)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := waitPing(ctx, db, opt); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("connect to postgres: %w", err)
+		return nil, err
 	}
 	s := &Store{dialect: Postgres, w: db, r: db}
 	if err := s.migrate(ctx); err != nil {
@@ -97,6 +141,29 @@ func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
 	}
 	return s, nil
 }
+
+func waitPing(ctx context.Context, db *sql.DB, opt PoolOptions) error {
+	deadline := time.Now().Add(opt.ConnectWait)
+	pause := opt.RetryBackoff
+	for {
+		err := db.PingContext(ctx)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			return fmt.Errorf("connect to postgres (waited %s): %w", opt.ConnectWait, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("connect to postgres: %w", ctx.Err())
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 5*time.Second)
+	}
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.w.PingContext(ctx) }
 
 func (s *Store) migrate(ctx context.Context) error {
 	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))

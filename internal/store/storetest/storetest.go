@@ -23,6 +23,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("CasesAndAudit", func(t *testing.T) { testCases(t, open(t)) })
 	t.Run("Meta", func(t *testing.T) { testMeta(t, open(t)) })
 	t.Run("TenantIsolation", func(t *testing.T) { testTenants(t, open(t)) })
+	t.Run("TenantIsolationEveryRead", func(t *testing.T) { testTenantsEveryRead(t, open(t)) })
+	t.Run("BulkEvents", func(t *testing.T) { testBulkEvents(t, open(t)) })
+	t.Run("Batch", func(t *testing.T) {
+		s := open(t)
+		if _, ok := s.(store.Batcher); !ok {
+			t.Skipf("%s does not implement store.Batcher", s.Backend())
+		}
+		testBatch(t, s)
+	})
 }
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
