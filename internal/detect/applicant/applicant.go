@@ -275,7 +275,7 @@ func (d *Detector) checkSubject(env *detect.Env, s *model.Subject, emit detect.E
 	if d.cfg.EducationCountry && s.ResumeText != "" && s.Address.Country != "" {
 		var other []string
 		for _, c := range ResumeCountries(s.ResumeText) {
-			if c != strings.ToUpper(s.Address.Country) {
+			if !SameRegion(c, s.Address.Country) {
 				other = append(other, c)
 			}
 		}

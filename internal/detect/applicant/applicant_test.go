@@ -153,6 +153,9 @@ func TestDisposableFromStoreList(t *testing.T) {
 }
 
 func TestResumeCountries(t *testing.T) {
+	if !SameRegion("us", "CA") || !SameRegion("DE", "PL") || SameRegion("RS", "SK") || SameRegion("US", "KP") {
+		t.Error("SameRegion")
+	}
 	for text, want := range map[string]string{
 		"B.S. Computer Science, IIT Bombay; worked in Bangalore": "IN",
 		"University of Belgrade (Serbia), residency in Slovakia": "RS,SK",
