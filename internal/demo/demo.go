@@ -63,7 +63,7 @@ func Generate(dir string, opt Options) (Truth, Stats, error) {
 	if st.OsqueryRows, err = o.writeOsquery(fs.Osquery); err != nil {
 		return Truth{}, st, fmt.Errorf("write osquery: %w", err)
 	}
-	if err := writeIPIntel(fs.IPIntel); err != nil {
+	if err := writeIPIntel(fs.IPIntel, o.end); err != nil {
 		return Truth{}, st, fmt.Errorf("write ip intelligence: %w", err)
 	}
 	ents, _ := ofacFiles.ReadDir("ofac")
