@@ -423,15 +423,23 @@ func (f *finisher) farms() {
 		for _, s := range sortedKeys(away) {
 			r := away[s]
 			sub := f.env.Subject(s)
-			if sub == nil || sub.HireDate == nil || f.home[s].Key == "" {
+			if sub == nil || f.home[s].Key == "" {
 				continue
 			}
-			days := r.ev.Time.Sub(*sub.HireDate).Hours() / 24
-			if days < -float64(f.d.cfg.OnboardingDays) || days > float64(f.d.cfg.OnboardingDays) {
-				continue
-			}
-			if f.env.Now.Sub(*sub.HireDate).Hours()/24 > float64(f.d.cfg.RecentHireDays) {
-				continue
+			// Applicants and offers: any equipment shipment is an onboarding
+			// one. Workers: only shipments around a recent hire date (older
+			// records may predate a move).
+			if sub.Kind != model.KindApplicant {
+				if sub.HireDate == nil {
+					continue
+				}
+				days := r.ev.Time.Sub(*sub.HireDate).Hours() / 24
+				if days < -float64(f.d.cfg.OnboardingDays) || days > float64(f.d.cfg.OnboardingDays) {
+					continue
+				}
+				if f.env.Now.Sub(*sub.HireDate).Hours()/24 > float64(f.d.cfg.RecentHireDays) {
+					continue
+				}
 			}
 			fd := model.NewFinding(Name, NotHome, s, "ship_address:"+key, r.ev.Time)
 			fd.Evidence = []model.EvidenceRef{{Kind: model.EvEvent, ID: r.event, Note: "shipped to " + key + "; home is " + f.home[s].Key}}
