@@ -145,6 +145,7 @@ type org struct {
 	r          *rand.Rand
 	usedIDs    map[string]bool
 	usedMail   map[string]bool
+	signins    []signin
 }
 
 // uniqueEmail makes an address no one else in the organisation has: a
