@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/redflag-dev/redflag/internal/detect"
-	"github.com/redflag-dev/redflag/internal/detect/applicant"
 	"github.com/redflag-dev/redflag/internal/indicators"
 )
 
@@ -25,57 +24,13 @@ func init() {
 		if err != nil {
 			return nil, fmt.Errorf("load indicator pack: %w", err)
 		}
-		return indicatorService{p}, nil
+		// The pack itself: the endpoint detector takes it through
+		// indicators.Provider, applicant.LookupsFrom adapts it for the
+		// applicant and payroll detectors.
+		return p, nil
 	})
 	addCommand(newIndicatorsCmd)
 }
-
-// indicatorService is the indicator pack as the detect.SvcIndicators
-// service: the whole pack for detectors that use its API (through
-// indicators.Provider), and the small look-up views the applicant and
-// payroll detectors ask for (applicant.DomainLookup, CryptoLookup,
-// EntityLookup).
-type indicatorService struct{ *indicators.Pack }
-
-func hitOf(e *indicators.Entry) applicant.Hit {
-	return applicant.Hit{List: "indicators/" + e.Category, Entry: e.Value, Score: 1,
-		Note: fmt.Sprintf("%s (source: %s; confidence %s)", e.Name, e.Source, e.Confidence)}
-}
-
-// LookupDomain implements applicant.DomainLookup (seized and front-company domains).
-func (s indicatorService) LookupDomain(d string) (applicant.Hit, bool) {
-	if e, ok := s.Pack.LookupDomain(d); ok {
-		return hitOf(e), true
-	}
-	return applicant.Hit{}, false
-}
-
-// LookupCryptoAddress implements applicant.CryptoLookup (DPRK-linked addresses).
-func (s indicatorService) LookupCryptoAddress(a string) (applicant.Hit, bool) {
-	if e, ok := s.Pack.LookupCryptoAddress(a); ok {
-		h := hitOf(e)
-		h.Entry = e.Name + " " + e.Value
-		return h, true
-	}
-	return applicant.Hit{}, false
-}
-
-// LookupEntity implements applicant.EntityLookup (front companies by name or alias).
-func (s indicatorService) LookupEntity(name string) (applicant.Hit, bool) {
-	if e, ok := s.Pack.LookupFrontCompany(name); ok {
-		h := hitOf(e)
-		h.Entry = e.Name
-		return h, true
-	}
-	return applicant.Hit{}, false
-}
-
-var (
-	_ applicant.DomainLookup = indicatorService{}
-	_ applicant.CryptoLookup = indicatorService{}
-	_ applicant.EntityLookup = indicatorService{}
-	_ indicators.Provider    = indicatorService{}
-)
 
 // indicatorsDir is where `indicators update` installs a pack.
 func (a *App) indicatorsDir() string { return filepath.Join(a.DataDir(), "indicators") }

