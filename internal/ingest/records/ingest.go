@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/redflag-dev/redflag/internal/fingerprint"
 	"github.com/redflag-dev/redflag/internal/ingest"
@@ -48,24 +49,65 @@ func Ingest(ctx context.Context, r io.Reader, name string, opt Options, sink ing
 		return rep, fmt.Errorf("%s: %w", name, err)
 	}
 	p := &Parser{Kind: opt.Kind, Keyer: opt.Keyer, Tenant: opt.Tenant, Source: name}
+	// Parsing and storing overlap: one goroutine writes batches while this
+	// one parses the next. At most two batches are in memory at once, and
+	// batches land in input order.
+	type batch struct {
+		subs []model.Subject
+		evs  []model.Event
+		ids  []model.Identifier
+	}
+	work := make(chan batch, 1)
+	werr := make(chan error, 1)
+	var failed atomic.Bool
+	go func(work <-chan batch) {
+		var first error
+		for b := range work {
+			if first != nil {
+				failed.Store(true)
+				continue // drain after a failure
+			}
+			if len(b.subs) > 0 {
+				if err := sink.Subjects(ctx, b.subs, b.ids); err != nil {
+					first = fmt.Errorf("%s: store batch: %w", name, err)
+				}
+				b.ids = nil
+			}
+			if first == nil && (len(b.evs) > 0 || len(b.ids) > 0) {
+				if err := sink.Events(ctx, b.evs, b.ids); err != nil {
+					first = fmt.Errorf("%s: store batch: %w", name, err)
+				}
+			}
+		}
+		werr <- first
+	}(work)
 	var subs []model.Subject
 	var evs []model.Event
 	var ids []model.Identifier
+	finish := func() error {
+		if len(subs)+len(evs)+len(ids) > 0 {
+			work <- batch{subs, evs, ids}
+		}
+		close(work)
+		work = nil
+		return <-werr
+	}
 	flush := func() error {
-		if len(subs) > 0 {
-			if err := sink.Subjects(ctx, subs, ids); err != nil {
-				return fmt.Errorf("%s: store batch: %w", name, err)
-			}
-			ids = nil
+		if failed.Load() {
+			return finish() // the writer failed: stop reading and report why
 		}
-		if len(evs) > 0 || len(ids) > 0 {
-			if err := sink.Events(ctx, evs, ids); err != nil {
-				return fmt.Errorf("%s: store batch: %w", name, err)
-			}
+		if len(subs)+len(evs)+len(ids) > 0 {
+			work <- batch{subs, evs, ids}
 		}
-		subs, evs, ids = subs[:0], evs[:0], nil
+		subs, evs, ids = nil, nil, nil
 		return nil
 	}
+	defer func() {
+		if work != nil {
+			close(work)
+			<-werr
+		}
+	}()
 	for {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -112,7 +154,10 @@ func Ingest(ctx context.Context, r io.Reader, name string, opt Options, sink ing
 			if err := flush(); err != nil {
 				return rep, err
 			}
+			if work == nil {
+				return rep, fmt.Errorf("%s: store batch failed", name)
+			}
 		}
 	}
-	return rep, flush()
+	return rep, finish()
 }

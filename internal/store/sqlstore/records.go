@@ -66,25 +66,49 @@ func (s *Store) PutIdentifiers(ctx context.Context, ids []model.Identifier) erro
 	return s.tx(ctx, func(tx *sql.Tx) error { return s.putIdentifiersTx(ctx, tx, ids) })
 }
 
+// identChunk is how many identifiers one multi-row upsert carries.
+const identChunk = 200
+
 func (s *Store) putIdentifiersTx(ctx context.Context, tx *sql.Tx, ids []model.Identifier) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO identifiers (tenant, kind, value, subject_id, source, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (tenant, kind, value, subject_id) DO UPDATE SET
-		  first_seen = CASE WHEN excluded.first_seen < identifiers.first_seen THEN excluded.first_seen ELSE identifiers.first_seen END,
-		  last_seen = CASE WHEN excluded.last_seen > identifiers.last_seen THEN excluded.last_seen ELSE identifiers.last_seen END`))
-	if err != nil {
-		return fmt.Errorf("prepare identifier upsert: %w", err)
-	}
-	defer st.Close()
+	// One statement must not touch a row twice (PostgreSQL refuses), so
+	// repeats are merged first, keeping the widest first/last-seen window.
+	type key struct{ t, k, v, s string }
+	idx := make(map[key]int, len(ids))
+	rows := make([][7]any, 0, len(ids))
 	for _, id := range ids {
-		first, last := id.FirstSeen, id.LastSeen
-		if last.IsZero() {
+		first, last := ns(id.FirstSeen), ns(id.LastSeen)
+		if last == 0 {
 			last = first
 		}
-		if _, err := st.ExecContext(ctx, tenant(id.Tenant), string(id.Kind), id.Value, id.SubjectID, id.Source, ns(first), ns(last)); err != nil {
-			return fmt.Errorf("upsert identifier %s=%q: %w", id.Kind, id.Value, err)
+		k := key{tenant(id.Tenant), string(id.Kind), id.Value, id.SubjectID}
+		if i, ok := idx[k]; ok {
+			rows[i][5] = min(rows[i][5].(int64), first)
+			rows[i][6] = max(rows[i][6].(int64), last)
+			continue
+		}
+		idx[k] = len(rows)
+		rows = append(rows, [7]any{k.t, k.k, k.v, k.s, id.Source, first, last})
+	}
+	for start := 0; start < len(rows); start += identChunk {
+		chunk := rows[start:min(start+identChunk, len(rows))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO identifiers (tenant, kind, value, subject_id, source, first_seen, last_seen) VALUES `)
+		args := make([]any, 0, len(chunk)*7)
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, r[:]...)
+		}
+		b.WriteString(` ON CONFLICT (tenant, kind, value, subject_id) DO UPDATE SET
+		  first_seen = CASE WHEN excluded.first_seen < identifiers.first_seen THEN excluded.first_seen ELSE identifiers.first_seen END,
+		  last_seen = CASE WHEN excluded.last_seen > identifiers.last_seen THEN excluded.last_seen ELSE identifiers.last_seen END`)
+		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
+			return fmt.Errorf("upsert identifiers %s=%q..: %w", chunk[0][1], chunk[0][2], err)
 		}
 	}
 	return nil
