@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,11 +52,14 @@ type Worker struct {
 	parts   map[int]*part
 	tenants map[string]*tenantState
 	notify  chan struct{}
+
+	leaseMu sync.Mutex
+	revs    map[int]uint64 // held partition leases and their revisions
+	lost    map[int]bool   // leases keepAlive failed to renew
 }
 
 type part struct {
 	p      int
-	rev    uint64 // lease revision
 	ck     checkpoint
 	ckRaw  []byte
 	ch     chan jetstream.Msg
@@ -106,10 +110,14 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.parts = map[int]*part{}
 	w.tenants = map[string]*tenantState{}
 	w.notify = make(chan struct{}, 1)
+	w.revs, w.lost = map[int]uint64{}, map[int]bool{}
 	log := w.Log.With("worker", w.ID)
 	log.Info("worker started", "partitions", w.C.Cfg.Partitions)
 
 	var wg sync.WaitGroup
+	kctx, stopKeep := context.WithCancel(ctx)
+	wg.Add(1)
+	go func() { defer wg.Done(); w.keepAlive(kctx) }()
 	if w.Analyze != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); w.leaderLoop(ctx) }()
@@ -117,6 +125,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		stopKeep()
 		for p := range w.parts {
 			w.release(cctx, p)
 		}
@@ -181,44 +190,75 @@ func (w *Worker) owned() []int {
 	return out
 }
 
-// maintain renews this worker's membership, works out which partitions it
-// should own (rendezvous hashing over the live members), and takes, renews or
-// hands back partition leases accordingly.
-func (w *Worker) maintain(ctx context.Context) {
-	log := w.Log.With("worker", w.ID)
-	if _, err := w.kv.Put(ctx, "member."+w.ID, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil {
-		log.Warn("membership heartbeat failed; waiting for the bus", "err", err)
-		// Without a heartbeat our leases may expire: stop work we can no
-		// longer prove we own. Commits are fenced in the store regardless.
-		for p, pt := range w.parts {
-			if _, err := w.kv.Update(ctx, leaseKey(p), []byte(w.ID), pt.rev); err != nil {
-				w.drop(p)
-			}
+// keepAlive renews the membership and the held leases every LeaseTTL/3, in
+// its own goroutine so that a long commit (or a store outage) never lets a
+// lease lapse while its owner is still working. A lease it fails to renew is
+// reported lost; the main loop then drops the partition.
+func (w *Worker) keepAlive(ctx context.Context) {
+	t := time.NewTicker(w.C.Cfg.LeaseTTL / 3)
+	defer t.Stop()
+	for {
+		if _, err := w.kv.Put(ctx, "member."+w.ID, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil && ctx.Err() == nil {
+			w.Log.Warn("membership heartbeat failed; waiting for the bus", "worker", w.ID, "err", err)
 		}
-		return
+		w.leaseMu.Lock()
+		held := make(map[int]uint64, len(w.revs))
+		for p, r := range w.revs {
+			held[p] = r
+		}
+		w.leaseMu.Unlock()
+		for p, rev := range held {
+			nrev, err := w.kv.Update(ctx, leaseKey(p), []byte(w.ID), rev)
+			w.leaseMu.Lock()
+			if cur, ok := w.revs[p]; ok && cur == rev {
+				if err != nil {
+					if ctx.Err() == nil {
+						w.Log.Warn("lease lost", "worker", w.ID, "partition", p, "err", err)
+					}
+					delete(w.revs, p)
+					w.lost[p] = true
+				} else {
+					w.revs[p] = nrev
+				}
+			}
+			w.leaseMu.Unlock()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// maintain drops partitions whose lease was lost, works out which partitions
+// this worker should own (rendezvous hashing over the live members), and
+// takes or hands back partitions accordingly.
+func (w *Worker) maintain(ctx context.Context) {
+	w.leaseMu.Lock()
+	lost := w.lost
+	w.lost = map[int]bool{}
+	w.leaseMu.Unlock()
+	for p := range lost {
+		w.drop(p)
 	}
 	members, err := w.members(ctx)
 	if err != nil {
-		log.Warn("list members", "err", err)
+		w.Log.Warn("list members", "worker", w.ID, "err", err)
 		return
+	}
+	if !slices.Contains(members, w.ID) {
+		return // our heartbeat has not landed yet (or the bus is down)
 	}
 	for p := 0; p < w.C.Cfg.Partitions; p++ {
 		mine := rendezvous(members, p) == w.ID
-		pt, held := w.parts[p]
+		_, held := w.parts[p]
 		switch {
 		case held && !mine:
 			w.release(ctx, p)
-		case held:
-			rev, err := w.kv.Update(ctx, leaseKey(p), []byte(w.ID), pt.rev)
-			if err != nil {
-				log.Warn("lease lost", "partition", p, "err", err)
-				w.drop(p)
-				continue
-			}
-			pt.rev = rev
-		case mine:
-			if err := w.acquire(ctx, p); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
-				log.Warn("acquire partition", "partition", p, "err", err)
+		case !held && mine:
+			if err := w.acquire(ctx, p); err != nil && !errors.Is(err, jetstream.ErrKeyExists) && ctx.Err() == nil {
+				w.Log.Warn("acquire partition", "worker", w.ID, "partition", p, "err", err)
 			}
 		}
 	}
@@ -325,7 +365,10 @@ func (w *Worker) acquire(ctx context.Context, p int) error {
 		return fmt.Errorf("create consumer: %w", err)
 	}
 	pctx, cancel := context.WithCancel(ctx)
-	pt := &part{p: p, rev: rev, ck: ck, ckRaw: raw, ch: make(chan jetstream.Msg, 2*w.C.Cfg.Batch), cancel: cancel, done: make(chan struct{})}
+	w.leaseMu.Lock()
+	w.revs[p] = rev
+	w.leaseMu.Unlock()
+	pt := &part{p: p, ck: ck, ckRaw: raw, ch: make(chan jetstream.Msg, 2*w.C.Cfg.Batch), cancel: cancel, done: make(chan struct{})}
 	it, err := cons.Messages(jetstream.PullMaxMessages(2 * w.C.Cfg.Batch))
 	if err != nil {
 		cancel()
@@ -380,9 +423,15 @@ func (w *Worker) release(ctx context.Context, p int) {
 	if !ok {
 		return
 	}
-	rev := pt.rev
+	_ = pt
 	w.drop(p)
-	w.kv.Delete(ctx, leaseKey(p), jetstream.LastRevision(rev))
+	w.leaseMu.Lock()
+	rev, ok := w.revs[p]
+	delete(w.revs, p)
+	w.leaseMu.Unlock()
+	if ok {
+		w.kv.Delete(ctx, leaseKey(p), jetstream.LastRevision(rev))
+	}
 	w.Log.Debug("partition released", "worker", w.ID, "partition", p)
 }
 
@@ -438,6 +487,11 @@ func (w *Worker) engine(ctx context.Context, t string, ts *tenantState, p int) (
 		return nil, fmt.Errorf("build detectors: %w", err)
 	}
 	e := detect.NewEngineWith(PerSubject(ds)...)
+	if pt, ok := w.parts[p]; ok && pt.ck.Counts[t] == 0 {
+		// Nothing of this tenant was ever committed on this partition.
+		ts.engines[p] = e
+		return e, nil
+	}
 	n := 0
 	discard := func(model.Finding) {}
 	err = w.Store.EachEvent(ctx, t, store.EventQuery{}, func(ev model.Event) error {
@@ -611,9 +665,11 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 		return fmt.Errorf("encode checkpoint: %w", err)
 	}
 	b.Checkpoint = &store.Checkpoint{Tenant: SystemTenant, Key: w.ckKey(pt.p), Prev: pt.ckRaw, Next: raw}
+	tc := time.Now()
 	if err := w.commit(ctx, pt, b); err != nil {
 		return err
 	}
+	w.Log.Debug("batch committed", "worker", w.ID, "partition", pt.p, "messages", len(msgs), "events", len(b.Events), "findings", len(b.Findings), "prepare", tc.Sub(now), "commit", time.Since(tc))
 	pt.ck, pt.ckRaw = next, raw
 	if err := lastMsg.Ack(); err != nil {
 		w.Log.Debug("ack failed; the checkpoint covers it", "err", err)
