@@ -70,7 +70,6 @@ type part struct {
 type tenantState struct {
 	env     *detect.Env
 	engines map[int]*detect.Engine
-	looked  map[string]bool // person IDs already looked up in the store
 }
 
 // checkpoint is what a partition owner commits with each batch.
@@ -142,19 +141,39 @@ func (w *Worker) Run(ctx context.Context) error {
 			nextMaint = time.Now().Add(tick)
 		}
 		got := 0
+		var ps []*prepared
 		for _, p := range w.owned() {
 			pt := w.parts[p]
-			msgs := drain(pt.ch, w.C.Cfg.Batch)
+			msgs := drain(pt.ch, max(1, w.C.Cfg.Batch-got))
 			if len(msgs) == 0 {
 				continue
 			}
 			got += len(msgs)
-			if err := w.process(ctx, pt, msgs); err != nil {
+			pr, err := w.prepare(ctx, pt, msgs)
+			if err != nil {
 				if ctx.Err() != nil {
 					break
 				}
 				log.Warn("partition dropped", "partition", p, "err", err)
 				w.drop(p)
+				continue
+			}
+			if pr != nil {
+				ps = append(ps, pr)
+			}
+			if got >= w.C.Cfg.Batch {
+				break
+			}
+		}
+		if len(ps) > 0 {
+			if err := w.commitAll(ctx, ps); err != nil && ctx.Err() == nil {
+				// Another owner's checkpoint: drop every partition of the
+				// batch; those still ours are taken again from their
+				// checkpoints.
+				for _, pr := range ps {
+					log.Warn("partition dropped", "partition", pr.pt.p, "err", err)
+					w.drop(pr.pt.p)
+				}
 			}
 		}
 		if got == 0 {
@@ -444,7 +463,7 @@ func (w *Worker) tenant(ctx context.Context, t string) (*tenantState, error) {
 	if err := w.Store.EachSubject(ctx, t, func(s model.Subject) error { subs = append(subs, s); return nil }); err != nil {
 		return nil, fmt.Errorf("load subjects of %s: %w", t, err)
 	}
-	ts := &tenantState{env: detect.NewEnv(t, subs, w.Now()), engines: map[int]*detect.Engine{}, looked: map[string]bool{}}
+	ts := &tenantState{env: detect.NewEnv(t, subs, w.Now()), engines: map[int]*detect.Engine{}}
 	w.tenants[t] = ts
 	return ts, nil
 }
@@ -521,7 +540,19 @@ type item struct {
 // process handles one batch of a partition: decode, validate, dead-letter
 // poison, skip what the checkpoint covers and events already stored, enrich,
 // observe, then land everything with the new checkpoint in one transaction.
-func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) error {
+// prepared is one partition's share of a combined commit.
+type prepared struct {
+	pt      *part
+	b       store.Batch
+	next    checkpoint
+	raw     []byte
+	lastMsg jetstream.Msg
+	lags    []int64
+	start   time.Time
+	msgs    int
+}
+
+func (w *Worker) prepare(ctx context.Context, pt *part, msgs []jetstream.Msg) (*prepared, error) {
 	var items []item
 	var last uint64
 	var lastMsg jetstream.Msg
@@ -538,20 +569,20 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 		var env Envelope
 		if err := json.Unmarshal(m.Data(), &env); err != nil {
 			if err := w.deadLetter(ctx, m, seq, "", fmt.Errorf("decode: %w", err)); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
 		if err := w.validate(m.Subject(), pt.p, &env); err != nil {
 			if err := w.deadLetter(ctx, m, seq, env.Tenant, err); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
 		items = append(items, item{msg: m, seq: seq, env: env})
 	}
 	if lastMsg == nil {
-		return nil
+		return nil, nil
 	}
 	next := checkpoint{Seq: last, Counts: map[string]int64{}}
 	for k, v := range pt.ck.Counts {
@@ -573,7 +604,7 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 	for t, ids := range byT {
 		ex, err := w.batcher.ExistingEvents(ctx, t, ids)
 		if err != nil {
-			return w.retryLater(ctx, pt, msgs, fmt.Errorf("look up events: %w", err))
+			return nil, w.retryLater(ctx, pt, msgs, fmt.Errorf("look up events: %w", err))
 		}
 		existing[t] = ex
 	}
@@ -585,7 +616,7 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 		t := it.env.Tenant
 		ts, err := w.tenant(ctx, t)
 		if err != nil {
-			return w.retryLater(ctx, pt, msgs, err)
+			return nil, w.retryLater(ctx, pt, msgs, err)
 		}
 		switch it.env.Type {
 		case "subject":
@@ -611,7 +642,7 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 			for _, ev := range evs {
 				if err := w.checkEvent(it.msg.Subject(), t, &ev); err != nil {
 					if err := w.deadLetterEvent(ctx, it.msg, it.seq, t, ev, err); err != nil {
-						return err
+						return nil, err
 					}
 					continue
 				}
@@ -622,16 +653,9 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 					existing[t] = map[string]bool{}
 				}
 				existing[t][ev.ID] = true // a duplicate later in this batch
-				if ev.SubjectID != "" && !ts.looked[ev.SubjectID] && ts.env.Subject(ev.SubjectID) == nil {
-					// A person stored after this worker loaded the tenant.
-					ts.looked[ev.SubjectID] = true
-					if s, err := w.Store.GetSubject(ctx, t, ev.SubjectID); err == nil {
-						ts.env.AddSubject(s)
-					}
-				}
 				eng, err := w.engine(ctx, t, ts, pt.p)
 				if err != nil {
-					return w.retryLater(ctx, pt, msgs, err)
+					return nil, w.retryLater(ctx, pt, msgs, err)
 				}
 				col := cols[t]
 				if col == nil {
@@ -640,7 +664,7 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 				}
 				if err := w.observe(ctx, eng, ts.env, &ev, col.Emit); err != nil {
 					if err := w.deadLetterEvent(ctx, it.msg, it.seq, t, ev, err); err != nil {
-						return err
+						return nil, err
 					}
 					continue
 				}
@@ -662,19 +686,35 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 	next.Stream = w.C.streamID
 	raw, err := json.Marshal(next)
 	if err != nil {
-		return fmt.Errorf("encode checkpoint: %w", err)
+		return nil, fmt.Errorf("encode checkpoint: %w", err)
 	}
-	b.Checkpoint = &store.Checkpoint{Tenant: SystemTenant, Key: w.ckKey(pt.p), Prev: pt.ckRaw, Next: raw}
+	b.Checkpoints = []store.Checkpoint{{Tenant: SystemTenant, Key: w.ckKey(pt.p), Prev: pt.ckRaw, Next: raw}}
+	return &prepared{pt: pt, b: b, next: next, raw: raw, lastMsg: lastMsg, lags: lags, start: now, msgs: len(msgs)}, nil
+}
+
+// commitAll lands the prepared batches of several partitions in one
+// transaction (one fsync for all), then acknowledges and reports them.
+func (w *Worker) commitAll(ctx context.Context, ps []*prepared) error {
+	var b store.Batch
+	for _, p := range ps {
+		b.Subjects = append(b.Subjects, p.b.Subjects...)
+		b.Identifiers = append(b.Identifiers, p.b.Identifiers...)
+		b.Events = append(b.Events, p.b.Events...)
+		b.Findings = append(b.Findings, p.b.Findings...)
+		b.Checkpoints = append(b.Checkpoints, p.b.Checkpoints...)
+	}
 	tc := time.Now()
-	if err := w.commit(ctx, pt, b); err != nil {
+	if err := w.commit(ctx, b); err != nil {
 		return err
 	}
-	w.Log.Debug("batch committed", "worker", w.ID, "partition", pt.p, "messages", len(msgs), "events", len(b.Events), "findings", len(b.Findings), "prepare", tc.Sub(now), "commit", time.Since(tc))
-	pt.ck, pt.ckRaw = next, raw
-	if err := lastMsg.Ack(); err != nil {
-		w.Log.Debug("ack failed; the checkpoint covers it", "err", err)
+	w.Log.Debug("batch committed", "worker", w.ID, "partitions", len(ps), "events", len(b.Events), "findings", len(b.Findings), "commit", time.Since(tc))
+	for _, p := range ps {
+		p.pt.ck, p.pt.ckRaw = p.next, p.raw
+		if err := p.lastMsg.Ack(); err != nil {
+			w.Log.Debug("ack failed; the checkpoint covers it", "err", err)
+		}
+		w.report(p.pt.p, len(p.b.Events), p.lags, p.start)
 	}
-	w.report(pt.p, len(b.Events), lags, now)
 	return nil
 }
 
@@ -712,7 +752,7 @@ func (w *Worker) observe(ctx context.Context, e *detect.Engine, env *detect.Env,
 // commit lands the batch, waiting out a store outage: the batch stays in
 // memory and is retried with backoff until it lands, the context ends, or
 // the checkpoint shows another owner.
-func (w *Worker) commit(ctx context.Context, pt *part, b store.Batch) error {
+func (w *Worker) commit(ctx context.Context, b store.Batch) error {
 	pause := 100 * time.Millisecond
 	for {
 		_, err := w.batcher.CommitBatch(ctx, b)
@@ -725,7 +765,7 @@ func (w *Worker) commit(ctx context.Context, pt *part, b store.Batch) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		w.Log.Warn("commit failed; retrying", "worker", w.ID, "partition", pt.p, "err", err, "pause", pause)
+		w.Log.Warn("commit failed; retrying", "worker", w.ID, "err", err, "pause", pause)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

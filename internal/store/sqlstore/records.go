@@ -93,6 +93,9 @@ func (s *Store) putIdentifiersTx(ctx context.Context, tx *sql.Tx, ids []model.Id
 		idx[k] = len(rows)
 		rows = append(rows, id)
 	}
+	if s.dialect == Postgres {
+		return s.putIdentifiersPG(ctx, tx, rows)
+	}
 	const chunk = 500
 	for start := 0; start < len(rows); start += chunk {
 		end := min(start+chunk, len(rows))
@@ -252,6 +255,9 @@ func (s *Store) upsertFindingsTx(ctx context.Context, tx *sql.Tx, t string, find
 		}
 		idx[f.ID] = len(rows)
 		rows = append(rows, f)
+	}
+	if s.dialect == Postgres {
+		return s.upsertFindingsPG(ctx, tx, t, rows)
 	}
 	const chunk = 500
 	for start := 0; start < len(rows); start += chunk {
