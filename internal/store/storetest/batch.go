@@ -207,6 +207,27 @@ func testBatch(t *testing.T, s store.Store) {
 	if v, _, _ := s.GetMeta(ctx, "_bus", "ckpt/0"); string(v) != "2" {
 		t.Fatalf("checkpoint = %q", v)
 	}
+	// Several checkpoints: one stale precondition fails the whole batch.
+	multi := store.Batch{
+		Events: []model.Event{{Tenant: "t1", ID: "e9", Kind: model.EvSignIn, Time: t0, SubjectID: "p"}},
+		Checkpoints: []store.Checkpoint{
+			{Tenant: "_bus", Key: "ckpt/1", Next: []byte("a")},
+			{Tenant: "_bus", Key: "ckpt/0", Prev: []byte("1"), Next: []byte("3")}, // stale: it is "2"
+		},
+	}
+	if _, err := b.CommitBatch(ctx, multi); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("stale second checkpoint: err = %v, want ErrConflict", err)
+	}
+	if _, ok, _ := s.GetMeta(ctx, "_bus", "ckpt/1"); ok {
+		t.Fatal("a failed multi-checkpoint batch wrote its first checkpoint")
+	}
+	multi.Checkpoints[1].Prev = []byte("2")
+	if _, err := b.CommitBatch(ctx, multi); err != nil {
+		t.Fatal(err)
+	}
+	if v, _, _ := s.GetMeta(ctx, "_bus", "ckpt/0"); string(v) != "3" {
+		t.Fatalf("checkpoint 0 = %q", v)
+	}
 	ex, err := b.ExistingEvents(ctx, "t1", []string{"e1", "e2", "e3"})
 	must(t, err)
 	if !ex["e1"] || !ex["e2"] || ex["e3"] || len(ex) != 2 {
