@@ -136,7 +136,7 @@ func (o *org) plantVPNWorkers(n int) {
 	var members []string
 	for i := 0; i < 3; i++ {
 		p := o.add(o.newWorker("contractor"))
-		hire := o.start.AddDate(0, 0, 5+o.r.IntN(o.opt.Days/3))
+		hire := o.start.AddDate(0, 0, 5+o.r.IntN(max(1, o.opt.Days/3)))
 		o.rehire(p, hire)
 		p.cell = fmt.Sprintf("vpn-%d", n)
 		p.schedule = "remote"
@@ -218,7 +218,7 @@ func (o *org) plantApplicantRing(n int, referrers []string) {
 			p.Source = "referral"
 		}
 		p.Status = "interviewing"
-		at := o.start.AddDate(0, 0, o.r.IntN(o.opt.Days-5))
+		at := o.start.AddDate(0, 0, o.r.IntN(max(1, o.opt.Days-5)))
 		p.ivs = []interview{
 			{At: at, Step: "video_interview", Result: "refused", IP: hostIn([]City{astrill1, shenyang, otherVPN}[i%3].Block, o.r).String(), Camera: 0, HasCamera: true, Notes: "declined to turn on camera"},
 			{At: at.AddDate(0, 0, 2), Step: "id_document", Result: "fail", Notes: "document photo appears edited"},
@@ -279,7 +279,7 @@ func (o *org) plantNegatives(workers []*person) {
 	for i := 0; i < 6*scale; i++ { // travellers, with registered travel
 		p := pickFree()
 		dest := pick(o.r, []City{intlCities[1], intlCities[7], intlCities[9], intlCities[8]})
-		s := o.start.AddDate(0, 0, 5+o.r.IntN(o.opt.Days-15))
+		s := o.start.AddDate(0, 0, 5+o.r.IntN(max(1, o.opt.Days-15)))
 		tr := trip{City: dest, Start: s, End: s.AddDate(0, 0, 5+o.r.IntN(5))}
 		p.trips = append(p.trips, tr)
 		hotel := hostIn(dest.Block, o.r)

@@ -46,6 +46,9 @@ func (o *Options) defaults() {
 	if o.Days <= 0 {
 		o.Days = 60
 	}
+	if o.Days < 14 {
+		o.Days = 14 // room for a hire, a trip and a move inside the window
+	}
 	if o.End.IsZero() {
 		o.End = DefaultEnd
 	}
@@ -141,11 +144,28 @@ type org struct {
 	truth      Truth
 	r          *rand.Rand
 	usedIDs    map[string]bool
+	usedMail   map[string]bool
+}
+
+// uniqueEmail makes an address no one else in the organisation has: a
+// company never gives two people one mailbox.
+func (o *org) uniqueEmail(first, last, domain string) string {
+	for i := 0; ; i++ {
+		e := emailFor(first, last, domain, o.r)
+		if i > 0 {
+			local, dom, _ := strings.Cut(e, "@")
+			e = fmt.Sprintf("%s%d@%s", local, i+1, dom)
+		}
+		if !o.usedMail[e] {
+			o.usedMail[e] = true
+			return e
+		}
+	}
 }
 
 func newOrg(opt Options) *org {
 	opt.defaults()
-	o := &org{opt: opt, end: opt.End, start: opt.End.AddDate(0, 0, -opt.Days), byID: map[string]*person{}, usedIDs: map[string]bool{},
+	o := &org{opt: opt, end: opt.End, start: opt.End.AddDate(0, 0, -opt.Days), byID: map[string]*person{}, usedIDs: map[string]bool{}, usedMail: map[string]bool{},
 		r: rand.New(rand.NewPCG(uint64(opt.Seed), 0x9e3779b97f4a7c15))}
 	return o
 }
@@ -322,13 +342,13 @@ func (o *org) newWorker(kind string) *person {
 	p := &person{ID: o.nextID("W"), Kind: kind, Name: first + " " + last, DOB: o.randDOB(), City: c,
 		Line: streetAddress(o.r), PostalCode: postal(o.r, c), Status: "active", Role: pick(o.r, roles),
 		schedule: "day", corpShare: 0.15 + o.r.Float64()*0.2, Source: pick(o.r, []string{"job_board", "referral", "recruiter", "careers_site"})}
-	p.Email = emailFor(first, last, "example.com", o.r)
+	p.Email = o.uniqueEmail(first, last, "example.com")
 	p.Logins = []string{p.Email}
 	p.Phone = phoneFor(c, o.r)
 	p.opTZ = mustLoc(c.TZ)
 	hire := o.start.AddDate(0, 0, -30-o.r.IntN(1500))
 	if o.r.Float64() < 0.06 { // hired during the window
-		hire = o.start.AddDate(0, 0, o.r.IntN(o.opt.Days-7))
+		hire = o.start.AddDate(0, 0, o.r.IntN(max(1, o.opt.Days-7)))
 	}
 	hire = time.Date(hire.Year(), hire.Month(), hire.Day(), 0, 0, 0, 0, time.UTC)
 	p.Hire = &hire
@@ -381,7 +401,7 @@ func (o *org) newApplicant() *person {
 	p := &person{ID: o.nextID("A"), Kind: "applicant", Name: first + " " + last, DOB: o.randDOB(), City: c,
 		Line: streetAddress(o.r), PostalCode: postal(o.r, c), Status: pick(o.r, []string{"applied", "interviewing", "offer", "rejected"}),
 		Role: pick(o.r, roles), Source: pick(o.r, []string{"job_board", "referral", "recruiter", "careers_site", "linkedin"})}
-	p.Email = emailFor(first, last, pick(o.r, []string{"gmail.com", "outlook.com", "yahoo.com", "proton.me", "icloud.com"}), o.r)
+	p.Email = o.uniqueEmail(first, last, pick(o.r, []string{"gmail.com", "outlook.com", "yahoo.com", "proton.me", "icloud.com"}))
 	p.Phone = phoneFor(c, o.r)
 	p.Resume = resumeFor(o.r, p.Role, c, 2+o.r.IntN(15))
 	p.homeIP = hostIn(c.Block, o.r)

@@ -45,10 +45,9 @@ func (o *org) osqueryLines(p *person) []osqLine {
 	if inv.Before(o.start.AddDate(0, 0, -365)) {
 		inv = o.start.AddDate(0, 0, -365)
 	}
-	platform := map[string]string{"darwin": "darwin", "windows": "windows"}[d.Platform]
 	add("system_info", inv, "added", map[string]string{"hostname": d.Hostname, "uuid": deco["host_uuid"], "hardware_serial": d.Serial,
 		"hardware_vendor": map[string]string{"darwin": "Apple Inc.", "windows": "LENOVO"}[d.Platform],
-		"hardware_model":  map[string]string{"darwin": "MacBookPro18,3", "windows": "20XW0055US"}[d.Platform], "computer_name": d.Hostname, "platform": platform})
+		"hardware_model":  map[string]string{"darwin": "MacBookPro18,3", "windows": "20XW0055US"}[d.Platform], "computer_name": d.Hostname})
 	add("time", inv, "added", map[string]string{"local_timezone": d.TZ})
 	for _, u := range d.USB {
 		add("usb_devices", inv, "added", map[string]string{"vendor": u.Vendor, "vendor_id": u.VendorID, "model": u.Model, "model_id": u.ProductID,
@@ -81,30 +80,38 @@ func (o *org) osqueryLines(p *person) []osqLine {
 		at := inv
 		if i > 0 && p.cell != "" {
 			at = d.Enrolled.Add(30 * time.Hour)
-			counter["keyboard_layouts"]++
+			counter["keyboard_layout"]++
 		}
+		user := "S-1-5-21-1004336348-1177238915-682003330-1001"
 		if d.Platform == "windows" {
-			add("keyboard_layouts", at, "added", map[string]string{"path": fmt.Sprintf(`HKEY_USERS\S-1-5-21-1004336348-1177238915-682003330-1001\Keyboard Layout\Preload\%d`, i+1),
-				"name": fmt.Sprint(i + 1), "type": "REG_SZ", "data": l})
+			add("keyboard_layout_windows", at, "added", map[string]string{"key": `HKEY_USERS\` + user + `\Keyboard Layout\Preload`,
+				"path": fmt.Sprintf(`HKEY_USERS\%s\Keyboard Layout\Preload\%d`, user, i+1), "name": fmt.Sprint(i + 1), "data": l})
 		} else {
-			add("input_sources", at, "added", map[string]string{"domain": "com.apple.HIToolbox", "key": "AppleEnabledInputSources", "subkey": fmt.Sprintf("%d/Bundle ID", i), "value": l})
+			add("locale_macos", at, "added", map[string]string{"username": "user", "domain": "com.apple.HIToolbox", "key": "AppleEnabledInputSources",
+				"subkey": fmt.Sprintf("%d/Bundle ID", i), "value": l})
 		}
 	}
-	add("locale", inv, "added", map[string]string{"locale": d.Locale})
+	if d.Platform == "windows" {
+		user := "S-1-5-21-1004336348-1177238915-682003330-1001"
+		add("locale_windows", inv, "added", map[string]string{"key": `HKEY_USERS\` + user + `\Control Panel\International`,
+			"path": `HKEY_USERS\` + user + `\Control Panel\International\LocaleName`, "name": "LocaleName", "data": strings.ReplaceAll(d.Locale, "_", "-")})
+	} else {
+		add("locale_macos", inv, "added", map[string]string{"username": "user", "domain": ".GlobalPreferences", "key": "AppleLocale", "subkey": "", "value": d.Locale})
+	}
 	egressAt := inv
 	if egressAt.Before(o.start) {
 		egressAt = o.start.Add(6 * time.Hour)
 	}
 	if p.moved != nil {
-		add("public_ip", egressAt, "added", map[string]string{"url": "https://api.ipify.org", "result": p.moved.FromHomeIP.String()})
-		counter["public_ip"]++
-		add("public_ip", p.moved.At.Add(20*time.Hour), "added", map[string]string{"url": "https://api.ipify.org", "result": d.Egress.String()})
+		add("egress_ip", egressAt, "added", map[string]string{"public_ip": p.moved.FromHomeIP.String()})
+		counter["egress_ip"]++
+		add("egress_ip", p.moved.At.Add(20*time.Hour), "added", map[string]string{"public_ip": d.Egress.String()})
 	} else {
-		add("public_ip", egressAt, "added", map[string]string{"url": "https://api.ipify.org", "result": d.Egress.String()})
+		add("egress_ip", egressAt, "added", map[string]string{"public_ip": d.Egress.String()})
 	}
 	for _, t := range p.trips {
-		counter["public_ip"]++
-		add("public_ip", t.Start.Add(20*time.Hour), "added", map[string]string{"url": "https://api.ipify.org", "result": hostIn(t.City.Block, o.r).String()})
+		counter["egress_ip"]++
+		add("egress_ip", t.Start.Add(20*time.Hour), "added", map[string]string{"public_ip": hostIn(t.City.Block, o.r).String()})
 	}
 	return out
 }

@@ -34,6 +34,9 @@ func IPs(ev *model.Event) []IPSlot {
 	if iv := ev.Interview; iv != nil && iv.IP != "" {
 		out = append(out, IPSlot{IP: iv.IP, Info: &iv.IPInfo})
 	}
+	if ep := ev.Endpoint; ep != nil && ep.PublicIP != "" {
+		out = append(out, IPSlot{IP: ep.PublicIP, Info: &ep.IPInfo})
+	}
 	return out
 }
 

@@ -63,6 +63,13 @@ type IPInfo struct {
 	ProviderASN     uint32 `json:"provider_asn,omitempty"`
 	ProviderASOrg   string `json:"provider_as_org,omitempty"`
 	ProviderProxy   bool   `json:"provider_proxy,omitempty"`
+	// Added by issue 4: the provider's own geolocation, used when no city
+	// database is loaded (impossible travel, region checks).
+	ProviderRegion    string  `json:"provider_region,omitempty"`
+	ProviderCity      string  `json:"provider_city,omitempty"`
+	ProviderLat       float64 `json:"provider_lat,omitempty"`
+	ProviderLon       float64 `json:"provider_lon,omitempty"`
+	ProviderHasCoords bool    `json:"provider_has_coords,omitempty"`
 }
 
 // SignIn is an authentication event from an identity provider.
@@ -90,6 +97,11 @@ type EndpointObs struct {
 	Table          string            `json:"table,omitempty"`
 	Action         string            `json:"action"` // added|removed|snapshot
 	Columns        map[string]string `json:"columns"`
+	// PublicIP is the device's public egress address when the row reports
+	// it (the egress query or a public_ip decoration); IPInfo is filled by
+	// IP intelligence during enrichment.
+	PublicIP string  `json:"public_ip,omitempty"`
+	IPInfo   *IPInfo `json:"ip_info,omitempty"`
 }
 
 // Payroll is a payroll or payment record. Account numbers are never kept in

@@ -134,6 +134,8 @@ type Risk struct {
 	Families  map[Family]float64 `json:"families,omitempty"`
 	Warnings  []Warning          `json:"warnings,omitempty"`
 	Computed  time.Time          `json:"computed_at"`
+	// WeightsVersion names the risk weight set that produced the score.
+	WeightsVersion string `json:"weights_version,omitempty"`
 }
 
 // CaseState is the workflow state of a case.

@@ -164,7 +164,7 @@ func (p *Pipeline) Score(ctx context.Context, now time.Time) ([]model.Risk, erro
 	err = p.Store.EachSubject(ctx, t, func(s model.Subject) error {
 		r := scorer.Score(s.ID, byS[s.ID], now, prev[s.ID])
 		r.Tenant = t
-		r.Warnings = s.Warnings
+		r.Warnings = append(r.Warnings, s.Warnings...)
 		risks = append(risks, r)
 		return nil
 	})

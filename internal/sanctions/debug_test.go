@@ -1,0 +1,21 @@
+package sanctions
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestDebugQueries(t *testing.T) {
+	qs := os.Getenv("DEBUG_Q")
+	if qs == "" {
+		t.Skip("set DEBUG_Q")
+	}
+	ix := benchIndex(t)
+	for _, q := range strings.Split(qs, "|") {
+		ms := ix.Screen(Query{Name: q, Limit: 3})
+		b, _ := json.MarshalIndent(ms, "", " ")
+		t.Logf("%s\n%s", q, b)
+	}
+}
