@@ -31,6 +31,7 @@ func init() {
 	Defaults["bus.dedupe"] = d.Dedupe.String()
 	Defaults["bus.lease_ttl"] = d.LeaseTTL.String()
 	Defaults["bus.batch"] = d.Batch
+	Defaults["bus.batch_bytes"] = d.BatchBytes
 	Defaults["bus.analyze_every"] = d.AnalyzeEvery.String()
 	Defaults["bus.analyze_max"] = d.AnalyzeMax.String()
 	Defaults["bus.listen"] = ""
@@ -50,7 +51,7 @@ func (a *App) BusConfig() bus.Config {
 	c := bus.Config{
 		Mode: k.String("bus.mode"), URL: k.String("bus.url"), Listen: k.String("bus.listen"), Prefix: k.String("bus.prefix"),
 		Partitions: k.Int("bus.partitions"), Replicas: k.Int("bus.replicas"), MaxAge: k.Duration("bus.max_age"),
-		Dedupe: k.Duration("bus.dedupe"), LeaseTTL: k.Duration("bus.lease_ttl"), Batch: k.Int("bus.batch"),
+		Dedupe: k.Duration("bus.dedupe"), LeaseTTL: k.Duration("bus.lease_ttl"), Batch: k.Int("bus.batch"), BatchBytes: k.Int("bus.batch_bytes"),
 		AnalyzeEvery: k.Duration("bus.analyze_every"), AnalyzeMax: k.Duration("bus.analyze_max"),
 		StoreDir: k.String("bus.store_dir"),
 	}

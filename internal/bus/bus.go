@@ -52,17 +52,18 @@ const (
 
 // Config configures the bus. Zero fields take the defaults in Defaults.
 type Config struct {
-	Mode       string        `koanf:"mode"`       // off | embedded | external
-	URL        string        `koanf:"url"`        // external: nats://host:4222[,nats://…]
-	StoreDir   string        `koanf:"store_dir"`  // embedded: JetStream file store
-	Listen     string        `koanf:"listen"`     // embedded: optional host:port to expose (default: no port)
-	Prefix     string        `koanf:"prefix"`     // subject prefix and stream name base
-	Partitions int           `koanf:"partitions"` // fixed when the stream is created
-	Replicas   int           `koanf:"replicas"`   // stream replicas on a cluster (3 in production)
-	MaxAge     time.Duration `koanf:"max_age"`    // how long the stream keeps events
-	Dedupe     time.Duration `koanf:"dedupe"`     // duplicate-publish window
-	LeaseTTL   time.Duration `koanf:"lease_ttl"`  // a dead worker's partitions move after this
-	Batch      int           `koanf:"batch"`      // messages a worker commits at once
+	Mode       string        `koanf:"mode"`        // off | embedded | external
+	URL        string        `koanf:"url"`         // external: nats://host:4222[,nats://…]
+	StoreDir   string        `koanf:"store_dir"`   // embedded: JetStream file store
+	Listen     string        `koanf:"listen"`      // embedded: optional host:port to expose (default: no port)
+	Prefix     string        `koanf:"prefix"`      // subject prefix and stream name base
+	Partitions int           `koanf:"partitions"`  // fixed when the stream is created
+	Replicas   int           `koanf:"replicas"`    // stream replicas on a cluster (3 in production)
+	MaxAge     time.Duration `koanf:"max_age"`     // how long the stream keeps events
+	Dedupe     time.Duration `koanf:"dedupe"`      // duplicate-publish window
+	LeaseTTL   time.Duration `koanf:"lease_ttl"`   // a dead worker's partitions move after this
+	Batch      int           `koanf:"batch"`       // messages a worker commits at once, at most
+	BatchBytes int           `koanf:"batch_bytes"` // payload bytes a worker commits at once, about
 	// AnalyzeEvery is how often the leader checks whether to run the
 	// cross-subject stage; it runs when the partitions have caught up, or at
 	// the latest after AnalyzeMax of continuous traffic.
@@ -73,7 +74,7 @@ type Config struct {
 // Defaults returns the default configuration.
 func Defaults() Config {
 	return Config{Mode: ModeOff, Prefix: "redflag", Partitions: 16, Replicas: 1, MaxAge: 7 * 24 * time.Hour,
-		Dedupe: 10 * time.Minute, LeaseTTL: 6 * time.Second, Batch: 1000, AnalyzeEvery: time.Second, AnalyzeMax: 5 * time.Minute}
+		Dedupe: 10 * time.Minute, LeaseTTL: 6 * time.Second, Batch: 1000, BatchBytes: 2 << 20, AnalyzeEvery: time.Second, AnalyzeMax: 5 * time.Minute}
 }
 
 func (c Config) withDefaults() Config {
@@ -101,6 +102,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Batch <= 0 {
 		c.Batch = d.Batch
+	}
+	if c.BatchBytes <= 0 {
+		c.BatchBytes = d.BatchBytes
 	}
 	if c.AnalyzeEvery <= 0 {
 		c.AnalyzeEvery = d.AnalyzeEvery

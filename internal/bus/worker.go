@@ -140,15 +140,18 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.maintain(ctx)
 			nextMaint = time.Now().Add(tick)
 		}
-		got := 0
+		got, bytes := 0, 0
 		var ps []*prepared
 		for _, p := range w.owned() {
 			pt := w.parts[p]
-			msgs := drain(pt.ch, max(1, w.C.Cfg.Batch-got))
+			msgs := drain(pt.ch, max(1, w.C.Cfg.Batch-got), max(1, w.C.Cfg.BatchBytes-bytes))
 			if len(msgs) == 0 {
 				continue
 			}
 			got += len(msgs)
+			for _, m := range msgs {
+				bytes += len(m.Data())
+			}
 			pr, err := w.prepare(ctx, pt, msgs)
 			if err != nil {
 				if ctx.Err() != nil {
@@ -161,7 +164,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			if pr != nil {
 				ps = append(ps, pr)
 			}
-			if got >= w.C.Cfg.Batch {
+			if got >= w.C.Cfg.Batch || bytes >= w.C.Cfg.BatchBytes {
 				break
 			}
 		}
@@ -187,12 +190,17 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
-func drain(ch chan jetstream.Msg, n int) []jetstream.Msg {
+// drain takes up to n messages and about maxBytes of payload from ch without
+// waiting. The byte bound keeps a commit (and so the lag of its first event)
+// small when messages carry many events each.
+func drain(ch chan jetstream.Msg, n, maxBytes int) []jetstream.Msg {
 	var out []jetstream.Msg
-	for len(out) < n {
+	size := 0
+	for len(out) < n && size < maxBytes {
 		select {
 		case m := <-ch:
 			out = append(out, m)
+			size += len(m.Data())
 		default:
 			return out
 		}
