@@ -509,33 +509,47 @@ func (w *Worker) engine(ctx context.Context, t string, ts *tenantState, p int) (
 	if e, ok := ts.engines[p]; ok {
 		return e, nil
 	}
-	ds, err := w.NewDetectors()
-	if err != nil {
-		return nil, fmt.Errorf("build detectors: %w", err)
-	}
-	e := detect.NewEngineWith(PerSubject(ds)...)
-	if pt, ok := w.parts[p]; ok && pt.ck.Counts[t] == 0 {
-		// Nothing of this tenant was ever committed on this partition.
-		ts.engines[p] = e
-		return e, nil
-	}
-	n := 0
-	discard := func(model.Finding) {}
-	err = w.Store.EachEvent(ctx, t, store.EventQuery{}, func(ev model.Event) error {
-		if w.C.Names.Partition(t, ev.SubjectID) != p {
-			return nil
+	// Rebuild every owned partition of the tenant that lacks an engine in one
+	// pass over the tenant's stored events: after a takeover they all need it.
+	todo := map[int]*detect.Engine{}
+	for q, pt := range w.parts {
+		if _, ok := ts.engines[q]; ok && q != p {
+			continue
 		}
-		n++
-		e.Observe(ctx, ts.env, &ev, discard)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("rebuild partition %d state of %s: %w", p, t, err)
+		ds, err := w.NewDetectors()
+		if err != nil {
+			return nil, fmt.Errorf("build detectors: %w", err)
+		}
+		e := detect.NewEngineWith(PerSubject(ds)...)
+		if pt.ck.Counts[t] == 0 {
+			ts.engines[q] = e // nothing of this tenant committed here: fresh state
+			continue
+		}
+		todo[q] = e
 	}
-	if n > 0 {
-		w.Log.Info("partition state rebuilt from store", "worker", w.ID, "tenant", t, "partition", p, "events", n)
+	if len(todo) > 0 {
+		n := 0
+		discard := func(model.Finding) {}
+		start := time.Now()
+		err := w.Store.EachEvent(ctx, t, store.EventQuery{}, func(ev model.Event) error {
+			if e, ok := todo[w.C.Names.Partition(t, ev.SubjectID)]; ok {
+				n++
+				e.Observe(ctx, ts.env, &ev, discard)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("rebuild partition state of %s: %w", t, err)
+		}
+		for q, e := range todo {
+			ts.engines[q] = e
+		}
+		w.Log.Info("partition state rebuilt from store", "worker", w.ID, "tenant", t, "partitions", len(todo), "events", n, "took", time.Since(start))
 	}
-	ts.engines[p] = e
+	e, ok := ts.engines[p]
+	if !ok {
+		return nil, fmt.Errorf("partition %d is not owned", p)
+	}
 	return e, nil
 }
 
