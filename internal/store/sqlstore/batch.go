@@ -157,6 +157,30 @@ func nonNil(b []byte) []byte {
 // ExistingEvents implements store.Batcher.
 func (s *Store) ExistingEvents(ctx context.Context, t string, ids []string) (map[string]bool, error) {
 	out := map[string]bool{}
+	if s.dialect == Postgres {
+		// One array parameter: a stable statement the server plans once, and
+		// an index lookup per ID (a long IN list is re-planned every time).
+		for start := 0; start < len(ids); start += pgChunk {
+			end := min(start+pgChunk, len(ids))
+			rows, err := s.r.QueryContext(ctx, `SELECT id FROM events WHERE tenant = $1 AND id = ANY($2::text[])`, tenant(t), ids[start:end])
+			if err != nil {
+				return nil, fmt.Errorf("look up events: %w", err)
+			}
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("scan event id: %w", err)
+				}
+				out[id] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, fmt.Errorf("look up events: %w", err)
+			}
+		}
+		return out, nil
+	}
 	const chunk = 500
 	for start := 0; start < len(ids); start += chunk {
 		end := min(start+chunk, len(ids))
