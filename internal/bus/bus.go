@@ -6,9 +6,9 @@
 // Ingestion publishes each event to the subject
 // <prefix>.<tenant>.events.<partition>, the partition being a hash of the
 // tenant and the event's subject (person) ID, so one person's events always
-// land in one partition, in publish order. Subject (person) records go to
-// <prefix>.<tenant>.subjects and reach every partition, so that every
-// worker sees the people its detectors look up.
+// land in one partition, in publish order. Subject (person) records are sent
+// to every partition of the tenant, so that every worker sees the people its
+// detectors look up, in stream order with the events.
 //
 // Workers (Worker) share the partitions through leases in a JetStream
 // key-value bucket: each partition has one owner at a time, which consumes it
@@ -149,9 +149,6 @@ func (n Names) Bucket() string { return strings.ReplaceAll(n.Prefix, "-", "_") +
 func (n Names) EventSubject(tenant string, p int) string {
 	return fmt.Sprintf("%s.%s.events.%d", n.Prefix, tenant, p)
 }
-
-// SubjectsSubject is where person records of the tenant are published.
-func (n Names) SubjectsSubject(tenant string) string { return n.Prefix + "." + tenant + ".subjects" }
 
 // DLQSubject is where poison messages of the tenant go.
 func (n Names) DLQSubject(tenant string) string { return n.Prefix + "-dlq." + tenant }
@@ -295,7 +292,7 @@ func (c *Conn) ensure(ctx context.Context) error {
 	// for a moment; wait for it rather than fail at start-up.
 	for attempt := 0; attempt < 60; attempt++ {
 		_, err := c.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-			Name: n.Stream(), Subjects: []string{n.Prefix + ".*.events.*", n.Prefix + ".*.subjects"},
+			Name: n.Stream(), Subjects: []string{n.Prefix + ".*.events.*"},
 			Storage: jetstream.FileStorage, Retention: jetstream.LimitsPolicy, MaxAge: c.Cfg.MaxAge,
 			Duplicates: c.Cfg.Dedupe, Replicas: c.Cfg.Replicas, Discard: jetstream.DiscardOld,
 		})

@@ -125,7 +125,16 @@ func (w *Worker) Run(ctx context.Context) error {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		stopKeep()
+		all := map[int]bool{}
 		for p := range w.parts {
+			all[p] = true
+		}
+		w.leaseMu.Lock()
+		for p := range w.revs {
+			all[p] = true
+		}
+		w.leaseMu.Unlock()
+		for p := range all {
 			w.release(cctx, p)
 		}
 		w.kv.Delete(cctx, "member."+w.ID)
@@ -280,12 +289,22 @@ func (w *Worker) maintain(ctx context.Context) {
 	for p := 0; p < w.C.Cfg.Partitions; p++ {
 		mine := rendezvous(members, p) == w.ID
 		_, held := w.parts[p]
+		w.leaseMu.Lock()
+		_, leased := w.revs[p]
+		w.leaseMu.Unlock()
 		switch {
-		case held && !mine:
+		case !mine && (held || leased):
+			// Also a partition dropped after an error whose lease we still
+			// renew: hand the lease over, or its new owner waits forever.
+			w.Log.Debug("partition moves", "worker", w.ID, "partition", p, "members", members, "owner", rendezvous(members, p))
 			w.release(ctx, p)
 		case !held && mine:
-			if err := w.acquire(ctx, p); err != nil && !errors.Is(err, jetstream.ErrKeyExists) && ctx.Err() == nil {
-				w.Log.Warn("acquire partition", "worker", w.ID, "partition", p, "err", err)
+			if err := w.acquire(ctx, p); err != nil && ctx.Err() == nil {
+				lvl := slog.LevelWarn
+				if errors.Is(err, jetstream.ErrKeyExists) {
+					lvl = slog.LevelDebug // still leased by the previous owner
+				}
+				w.Log.Log(ctx, lvl, "acquire partition", "worker", w.ID, "partition", p, "err", err)
 			}
 		}
 	}
@@ -333,22 +352,23 @@ func mix64(z uint64) uint64 {
 // acquire takes the lease of partition p, reads its checkpoint and starts
 // consuming right after it.
 func (w *Worker) acquire(ctx context.Context, p int) error {
-	rev, err := w.kv.Create(ctx, leaseKey(p), []byte(w.ID))
-	if errors.Is(err, jetstream.ErrKeyExists) {
-		// Still ours from before a drop? Then renew it instead of waiting.
-		e, gerr := w.kv.Get(ctx, leaseKey(p))
-		if gerr != nil || string(e.Value()) != w.ID {
+	// A partition dropped after an error keeps its lease (keepAlive renews
+	// it); take it back without touching the bucket.
+	w.leaseMu.Lock()
+	_, have := w.revs[p]
+	w.leaseMu.Unlock()
+	if !have {
+		rev, err := w.kv.Create(ctx, leaseKey(p), []byte(w.ID))
+		if err != nil {
 			return err
 		}
-		if rev, err = w.kv.Update(ctx, leaseKey(p), []byte(w.ID), e.Revision()); err != nil {
-			return err
-		}
-	} else if err != nil {
-		return err
+		w.leaseMu.Lock()
+		w.revs[p] = rev
+		w.leaseMu.Unlock()
 	}
 	raw, ok, err := w.Store.GetMeta(ctx, SystemTenant, w.ckKey(p))
 	if err != nil {
-		w.kv.Delete(ctx, leaseKey(p))
+		// keep the lease: the next maintain tries again
 		return fmt.Errorf("read checkpoint: %w", err)
 	}
 	var ck checkpoint
@@ -368,13 +388,13 @@ func (w *Worker) acquire(ctx context.Context, p int) error {
 	}
 	n := w.C.Names
 	cc := jetstream.ConsumerConfig{
-		Durable:        n.consumer(p),
-		FilterSubjects: []string{n.EventSubject("*", p), n.Prefix + ".*.subjects"},
-		AckPolicy:      jetstream.AckAllPolicy,
-		AckWait:        time.Minute,
-		MaxAckPending:  -1,
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-		Replicas:       w.C.Cfg.Replicas,
+		Durable:       n.consumer(p),
+		FilterSubject: n.EventSubject("*", p),
+		AckPolicy:     jetstream.AckAllPolicy,
+		AckWait:       time.Minute,
+		MaxAckPending: -1,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		Replicas:      w.C.Cfg.Replicas,
 	}
 	if ck.Seq > 0 {
 		cc.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
@@ -383,23 +403,20 @@ func (w *Worker) acquire(ctx context.Context, p int) error {
 	// The checkpoint in the store, not the consumer's ack floor, says where to
 	// resume: recreate the consumer there.
 	if err := w.C.JS.DeleteConsumer(ctx, n.Stream(), cc.Durable); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
-		w.kv.Delete(ctx, leaseKey(p))
+		// keep the lease: the next maintain tries again
 		return fmt.Errorf("reset consumer: %w", err)
 	}
 	cons, err := w.C.JS.CreateConsumer(ctx, n.Stream(), cc)
 	if err != nil {
-		w.kv.Delete(ctx, leaseKey(p))
+		// keep the lease: the next maintain tries again
 		return fmt.Errorf("create consumer: %w", err)
 	}
 	pctx, cancel := context.WithCancel(ctx)
-	w.leaseMu.Lock()
-	w.revs[p] = rev
-	w.leaseMu.Unlock()
 	pt := &part{p: p, ck: ck, ckRaw: raw, ch: make(chan jetstream.Msg, 2*w.C.Cfg.Batch), cancel: cancel, done: make(chan struct{})}
 	it, err := cons.Messages(jetstream.PullMaxMessages(2 * w.C.Cfg.Batch))
 	if err != nil {
 		cancel()
-		w.kv.Delete(ctx, leaseKey(p))
+		// keep the lease: the next maintain tries again
 		return fmt.Errorf("consume partition %d: %w", p, err)
 	}
 	go func() {
@@ -408,7 +425,22 @@ func (w *Worker) acquire(ctx context.Context, p int) error {
 		for {
 			m, err := it.Next()
 			if err != nil {
-				if pctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				if pctx.Err() != nil {
+					return
+				}
+				if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) {
+					// The consumer went away under us (deleted, or the
+					// server lost it): have the main loop drop the
+					// partition and take it again from its checkpoint,
+					// rather than own it with nothing flowing.
+					w.Log.Warn("partition consumer stopped; re-acquiring", "worker", w.ID, "partition", p, "err", err)
+					w.leaseMu.Lock()
+					w.lost[p] = true
+					w.leaseMu.Unlock()
+					select {
+					case w.notify <- struct{}{}:
+					default:
+					}
 					return
 				}
 				continue
@@ -436,7 +468,14 @@ func (w *Worker) drop(p int) {
 		return
 	}
 	pt.cancel()
-	<-pt.done
+	select {
+	case <-pt.done:
+	case <-time.After(2 * time.Second):
+		// The feeder is stuck in the client library; it exits when its
+		// iterator does, and what it still reads goes nowhere (the partition
+		// restarts from its checkpoint).
+		w.Log.Warn("partition feeder slow to stop; going on without it", "worker", w.ID, "partition", p)
+	}
 	delete(w.parts, p)
 	for _, ts := range w.tenants {
 		delete(ts.engines, p)
@@ -446,12 +485,9 @@ func (w *Worker) drop(p int) {
 // release hands a partition back: everything processed is committed, so
 // the next owner resumes from the checkpoint.
 func (w *Worker) release(ctx context.Context, p int) {
-	pt, ok := w.parts[p]
-	if !ok {
-		return
+	if _, ok := w.parts[p]; ok {
+		w.drop(p)
 	}
-	_ = pt
-	w.drop(p)
 	w.leaseMu.Lock()
 	rev, ok := w.revs[p]
 	delete(w.revs, p)
@@ -641,13 +677,24 @@ func (w *Worker) prepare(ctx context.Context, pt *part, msgs []jetstream.Msg) (*
 			return nil, w.retryLater(ctx, pt, msgs, err)
 		}
 		switch it.env.Type {
-		case "subject":
-			s := *it.env.Subject
-			ts.env.AddSubject(s)
-			if w.C.Names.Partition(t, s.ID) == pt.p { // the person's own partition stores it
-				b.Subjects = append(b.Subjects, s)
-				b.Identifiers = append(b.Identifiers, it.env.IDs...)
-				next.Counts[t]++
+		case "subject", "subjects":
+			subs := it.env.Subjects
+			if it.env.Type == "subject" {
+				subs = []model.Subject{*it.env.Subject}
+			}
+			mine := map[string]bool{}
+			for _, s := range subs {
+				ts.env.AddSubject(s)
+				if w.C.Names.Partition(t, s.ID) == pt.p { // the person's own partition stores it
+					b.Subjects = append(b.Subjects, s)
+					mine[s.ID] = true
+					next.Counts[t]++
+				}
+			}
+			for _, id := range it.env.IDs {
+				if mine[id.SubjectID] {
+					b.Identifiers = append(b.Identifiers, id)
+				}
 			}
 		case "ids":
 			b.Identifiers = append(b.Identifiers, it.env.IDs...)
@@ -824,17 +871,29 @@ func (w *Worker) validate(subject string, p int, env *Envelope) error {
 		}
 		// Each event is checked on its own when processed, so one bad event
 		// does not take its neighbours to the dead-letter stream.
-	case "subject":
-		s := env.Subject
-		if s == nil || s.ID == "" {
-			return errors.New("subject record without id")
+	case "subject", "subjects":
+		if env.Type == "subject" {
+			if env.Subject == nil {
+				return errors.New("subject message without a record")
+			}
+			env.Subjects = []model.Subject{*env.Subject}
+			env.Type = "subjects"
 		}
-		if err := sameTenant(s.Tenant); err != nil {
-			return err
+		if len(env.Subjects) == 0 {
+			return errors.New("empty subjects message")
 		}
-		s.Tenant = t
-		if subject != n.SubjectsSubject(t) {
-			return fmt.Errorf("subject record arrived on %s, belongs on %s", subject, n.SubjectsSubject(t))
+		for i := range env.Subjects {
+			s := &env.Subjects[i]
+			if s.ID == "" {
+				return errors.New("subject record without id")
+			}
+			if err := sameTenant(s.Tenant); err != nil {
+				return err
+			}
+			s.Tenant = t
+		}
+		if want := n.EventSubject(t, p); subject != want {
+			return fmt.Errorf("subject records arrived on %s, belong on %s", subject, want)
 		}
 		for i := range env.IDs {
 			if err := sameTenant(env.IDs[i].Tenant); err != nil {
