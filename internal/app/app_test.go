@@ -180,7 +180,7 @@ func TestKilledIngestLosesNothingCommitted(t *testing.T) {
 	}
 	// Wait until some batches are committed, then kill without warning.
 	dbPath := filepath.Join(data, "redflag.db")
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(10 * time.Minute)
 	for {
 		if n := countEvents(t, dbPath); n >= 3*batch {
 			break

@@ -26,6 +26,7 @@ func newDemoCmd(a *App) *cobra.Command {
 	var opt demo.Options
 	var dir, addr string
 	var noServe bool
+	var signins string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Generate an organisation with hidden DPRK cells, detect them, and serve the UI",
@@ -41,7 +42,12 @@ The demo lives in its own folder (default ./redflag-demo: inputs/ and data/),
 which each run replaces. The same --seed always gives the same organisation.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runDemo(cmd.Context(), cmd.OutOrStdout(), dir, opt, noServe, addr)
+			switch signins {
+			case "okta", "entra", "gworkspace":
+			default:
+				return fmt.Errorf("--signins %q: want okta, entra or gworkspace", signins)
+			}
+			return a.runDemo(cmd.Context(), cmd.OutOrStdout(), dir, opt, noServe, addr, signins)
 		},
 	}
 	f := cmd.Flags()
@@ -52,6 +58,7 @@ which each run replaces. The same --seed always gives the same organisation.`,
 	f.StringVar(&dir, "dir", "./redflag-demo", "demo folder (replaced on each run)")
 	f.BoolVar(&noServe, "no-serve", false, "do not serve the UI after the run")
 	f.StringVar(&addr, "addr", "127.0.0.1:8080", "UI listen address")
+	f.StringVar(&signins, "signins", "okta", "which identity provider's log to ingest: okta, entra or gworkspace (the demo writes all three)")
 	return cmd
 }
 
@@ -76,7 +83,7 @@ func prepareDemoDir(dir string) error {
 	return os.MkdirAll(dir, 0o755)
 }
 
-func (a *App) runDemo(ctx context.Context, out io.Writer, dir string, opt demo.Options, noServe bool, addr string) error {
+func (a *App) runDemo(ctx context.Context, out io.Writer, dir string, opt demo.Options, noServe bool, addr, signins string) error {
 	t0 := time.Now()
 	if err := prepareDemoDir(dir); err != nil {
 		return err
@@ -115,7 +122,7 @@ func (a *App) runDemo(ctx context.Context, out io.Writer, dir string, opt demo.O
 	t1 := time.Now()
 	steps := []struct{ kind, file string }{
 		{"people", fs.People}, {"devices", fs.Devices}, {"interviews", fs.Interviews}, {"shipments", fs.Shipments},
-		{"payroll", fs.Payroll}, {"travel", fs.Travel}, {"okta", fs.Okta}, {"osquery", fs.Osquery},
+		{"payroll", fs.Payroll}, {"travel", fs.Travel}, {signins, map[string]string{"okta": fs.Okta, "entra": fs.Entra, "gworkspace": fs.GWorkspace}[signins]}, {"osquery", fs.Osquery},
 	}
 	for _, s := range steps {
 		if _, ok := ingestKinds[s.kind]; !ok {

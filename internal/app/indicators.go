@@ -24,6 +24,9 @@ func init() {
 		if err != nil {
 			return nil, fmt.Errorf("load indicator pack: %w", err)
 		}
+		// The pack itself: the endpoint detector takes it through
+		// indicators.Provider, applicant.LookupsFrom adapts it for the
+		// applicant and payroll detectors.
 		return p, nil
 	})
 	addCommand(newIndicatorsCmd)

@@ -27,6 +27,9 @@ type IngestEnv struct {
 	Tenant    string
 	BatchSize int
 	Mapping   records.Mapping
+	// Store is the store itself, for kinds that keep reference data rather
+	// than events (registered travel); with the bus on, Sink is not the store.
+	Store store.Store
 }
 
 // IngestKind is one input format `redflag ingest` understands.
@@ -114,7 +117,7 @@ func (a *App) IngestFiles(ctx context.Context, kind string, files []string, mapp
 	if err != nil {
 		return ingest.Report{}, err
 	}
-	env := IngestEnv{Sink: sink, Resolver: res, Keyer: keyer, Tenant: a.Tenant(), BatchSize: a.K.Int("ingest.batch_size"), Mapping: mapping}
+	env := IngestEnv{Sink: sink, Resolver: res, Keyer: keyer, Tenant: a.Tenant(), BatchSize: a.K.Int("ingest.batch_size"), Mapping: mapping, Store: p.Store}
 	total := ingest.Report{Source: kind}
 	for _, f := range files {
 		var r io.Reader = os.Stdin

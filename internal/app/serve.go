@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -18,7 +19,9 @@ import (
 	"github.com/redflag-dev/redflag/internal/auth"
 	"github.com/redflag-dev/redflag/internal/detect"
 	"github.com/redflag-dev/redflag/internal/export"
+	"github.com/redflag-dev/redflag/internal/indicators"
 	"github.com/redflag-dev/redflag/internal/model"
+	"github.com/redflag-dev/redflag/internal/sanctions"
 	"github.com/redflag-dev/redflag/internal/store"
 	"github.com/redflag-dev/redflag/internal/web"
 )
@@ -56,11 +59,16 @@ func (a *App) Auth(ctx context.Context) (*auth.Manager, error) {
 }
 
 // screenHandler finds an http.Handler in the sanctions service, loosely:
-// the service may be a handler itself or offer Handler().
+// the service may be a *sanctions.Screener, a handler itself or offer Handler().
 func screenHandler(svc any) http.Handler {
 	switch s := svc.(type) {
 	case nil:
 		return nil
+	case *sanctions.Screener:
+		if s == nil {
+			return nil
+		}
+		return sanctions.NewHandler(s)
 	case http.Handler:
 		return s
 	case interface{ Handler() http.Handler }:
@@ -124,6 +132,7 @@ func (a *App) Serve(ctx context.Context, opt ServeOptions) error {
 		Analyze: func(ctx context.Context) (any, error) { return p.Analyze(ctx, time.Now().UTC()) },
 		Screen:  screenHandler(svcs[detect.SvcSanctions]),
 		Risk:    p.Risk, Reasons: p.Engine.Reasons(), Detectors: names,
+		Sources:       func(ctx context.Context) []web.SourceStatus { return sourceStatus(svcs) },
 		SecureCookies: a.K.Bool("http.secure_cookies") || opt.TLSCert != "",
 		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Observe: func(route string, code int, d time.Duration) {
@@ -197,6 +206,30 @@ func (a *App) startExporters(ctx context.Context, st store.Store, hooks *prometh
 		a.Log.Info("CEF over syslog on", "url", u)
 	}
 	return nil
+}
+
+// sourceStatus lists the loaded sanctions lists and indicator pack.
+func sourceStatus(svcs map[string]any) []web.SourceStatus {
+	var out []web.SourceStatus
+	if s, ok := svcs[detect.SvcSanctions].(*sanctions.Screener); ok && s != nil {
+		for _, l := range s.Lists() {
+			out = append(out, web.SourceStatus{Kind: "sanctions list", Name: l.List, Version: l.Version, Entries: l.Entities, Detail: l.Format, Error: l.Error})
+		}
+	}
+	if p, ok := svcs[detect.SvcIndicators].(*indicators.Pack); ok && p != nil {
+		var parts []string
+		counts := p.Counts()
+		keys := make([]string, 0, len(counts))
+		for k := range counts {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s %d", k, counts[k]))
+		}
+		out = append(out, web.SourceStatus{Kind: "indicator pack", Name: "indicators", Version: p.Version(), Entries: p.Len(), Detail: strings.Join(parts, ", ")})
+	}
+	return out
 }
 
 // storeCollector exposes case and risk counts at scrape time.

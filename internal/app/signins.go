@@ -46,11 +46,14 @@ func init() {
 	}
 	addIngestKind(IngestKind{Name: "travel", Short: "registered business travel, CSV or JSON Lines (docs/formats/travel.md)",
 		Run: func(ctx context.Context, env IngestEnv, r io.Reader, name string) (ingest.Report, error) {
-			p, ok := env.Sink.(*pipeline.Pipeline)
-			if !ok {
+			st := env.Store
+			if p, ok := env.Sink.(*pipeline.Pipeline); ok && st == nil {
+				st = p.Store
+			}
+			if st == nil {
 				return ingest.Report{}, fmt.Errorf("travel records need the store (not available with this sink)")
 			}
-			return travel.Ingest(ctx, r, name, env.Tenant, p.Store)
+			return travel.Ingest(ctx, r, name, env.Tenant, st)
 		}})
 	addService(detect.SvcIPIntel, func(ctx context.Context, a *App) (any, error) {
 		db, err := a.IPIntel()
@@ -95,7 +98,7 @@ func (a *App) IPIntel() (*ipintel.DB, error) {
 		return nil, fmt.Errorf("ipintel: %w", err)
 	}
 	if db.Empty() {
-		db = nil
+		return nil, nil // not cached: a later `ipdb update` in this process is seen
 	}
 	ipdbCache[a] = db
 	return db, nil

@@ -124,10 +124,16 @@ func Sync(ctx context.Context, st store.Store, tenant string, risks []model.Risk
 	return stats, nil
 }
 
+// caseTitle names a case after the reason that weighs most.
 func caseTitle(r model.Risk) string {
-	t := "Risk " + string(r.Level)
-	if len(r.Reasons) > 0 {
-		t += ": " + r.Reasons[0].Title
+	if len(r.Reasons) == 0 {
+		return "Risk " + string(r.Level) + " for " + r.SubjectID
+	}
+	t := r.Reasons[0].Title
+	if n := len(r.Reasons) - 1; n == 1 {
+		t += " (+1 more reason)"
+	} else if n > 1 {
+		t += fmt.Sprintf(" (+%d more reasons)", n)
 	}
 	return t
 }

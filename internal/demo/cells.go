@@ -346,6 +346,9 @@ func (o *org) plantNegatives(workers []*person) {
 	{ // a legitimate worker whose name resembles a listed person but whose birth date does not match
 		p := pickFree()
 		p.Name, p.DOB = "Song Hwa Jung", "1994-07-19"
+		p.Email = o.uniqueEmail("Songhwa", "Jung", "example.com")
+		p.Logins = []string{p.Email}
+		p.banks[0].B.Holder = p.Name
 		o.negative(p, "sanctions_lookalike_name", "name resembles an SDN entry; birth date contradicts it")
 	}
 }

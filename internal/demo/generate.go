@@ -145,6 +145,7 @@ type org struct {
 	r          *rand.Rand
 	usedIDs    map[string]bool
 	usedMail   map[string]bool
+	signins    []signin
 }
 
 // uniqueEmail makes an address no one else in the organisation has: a
@@ -218,6 +219,10 @@ func phoneFor(c City, r *rand.Rand) string {
 		return fmt.Sprintf("+91 98%08d", r.IntN(100000000))
 	case "BR":
 		return fmt.Sprintf("+55 11 9%04d-%04d", r.IntN(10000), r.IntN(10000))
+	case "MX":
+		return fmt.Sprintf("+52 55 %04d %04d", r.IntN(10000), r.IntN(10000))
+	case "FR":
+		return fmt.Sprintf("+33 6 %02d %02d %02d %02d", r.IntN(100), r.IntN(100), r.IntN(100), r.IntN(100))
 	}
 	return fmt.Sprintf("+48 5%02d %03d %03d", r.IntN(100), r.IntN(1000), r.IntN(1000))
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/maxmind/mmdbwriter"
 	"github.com/maxmind/mmdbwriter/mmdbtype"
@@ -21,11 +22,11 @@ func allCities() []City {
 // writeIPIntel writes the demo's IP databases in the layouts real ones use:
 // a city MMDB in the flat ip-location-db layout, an ASN range CSV in the
 // ip-location-db layout (start,end,asn,org), and CIDR lists by category.
-func writeIPIntel(dir string) error {
+func writeIPIntel(dir string, built time.Time) error {
 	if err := os.MkdirAll(filepath.Join(dir, "lists"), 0o755); err != nil {
 		return err
 	}
-	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "dbip-city-lite", RecordSize: 28, IncludeReservedNetworks: true,
+	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "dbip-city-lite", RecordSize: 28, IncludeReservedNetworks: true, BuildEpoch: built.Unix(),
 		Description: map[string]string{"en": "redflag demo city database (synthetic, flat ip-location-db layout)"}})
 	if err != nil {
 		return fmt.Errorf("mmdb writer: %w", err)

@@ -203,7 +203,11 @@ func (o *org) sessionsFor(p *person, r *rand.Rand) []signin {
 	return out
 }
 
-func (o *org) writeOkta(path string) (int, error) {
+// allSignins plans everyone's sign-ins once, in time order.
+func (o *org) allSignins() []signin {
+	if o.signins != nil {
+		return o.signins
+	}
 	var all []signin
 	for _, p := range o.people {
 		// Each person gets a private stream so that adding people does not
@@ -212,6 +216,12 @@ func (o *org) writeOkta(path string) (int, error) {
 		all = append(all, o.sessionsFor(p, r)...)
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].at.Before(all[j].at) })
+	o.signins = all
+	return all
+}
+
+func (o *org) writeOkta(path string) (int, error) {
+	all := o.allSignins()
 	f, err := os.Create(path)
 	if err != nil {
 		return 0, fmt.Errorf("create %s: %w", path, err)

@@ -28,14 +28,19 @@ func DefaultModel() Model {
 }
 
 // Guard rejects pairs that surname and address agreement alone would
-// link: family members share a surname and an address but differ in both
-// given name and birth date. A link needs the birth date or the given name
-// to agree at least closely (one typo, a day/month swap, Jaro–Winkler 0.88).
+// link. Family members share a surname and an address but differ in given
+// name and birth date; neighbours share a street and a city. A link needs
+// the birth date to agree at least closely (one typo or a day/month swap);
+// or, when the birth dates differ or one is missing, a close given name AND
+// the same house number on an agreeing street or postcode.
 // Known limit: twins at one address agree on the birth date and can link.
 func Guard(v Vector) bool {
-	dob := v[FDOB] != Missing && v[FDOB] >= 1
+	if v[FDOB] != Missing && v[FDOB] >= 1 {
+		return true
+	}
 	given := v[FGiven] != Missing && v[FGiven] >= 1
-	return dob || given
+	house := v[FStreetNumber] == 2 && (v[FStreet] != Missing && v[FStreet] >= 1 || v[FPostcode] != Missing && v[FPostcode] >= 1)
+	return given && house
 }
 
 // FromSubject builds a linkage record from a subject: the first word of the

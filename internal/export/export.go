@@ -185,10 +185,17 @@ func (f *Follower) Poll(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("export cursor: %w", err)
 	}
-	// Audit is newest first; read back until the cursor.
-	entries, err := f.Store.Audit(ctx, t, "", 5000)
-	if err != nil {
-		return 0, fmt.Errorf("export: read audit: %w", err)
+	// Audit is newest first; read back far enough to reach the cursor, so
+	// that a burst of other entries cannot hide case changes.
+	var entries []model.AuditEntry
+	for limit := 1000; ; limit *= 4 {
+		entries, err = f.Store.Audit(ctx, t, "", limit)
+		if err != nil {
+			return 0, fmt.Errorf("export: read audit: %w", err)
+		}
+		if len(entries) < limit || entries[len(entries)-1].Seq <= cur+1 {
+			break
+		}
 	}
 	n := 0
 	for i := len(entries) - 1; i >= 0; i-- {

@@ -110,6 +110,14 @@ func TestFollowerDeliversCaseChangesOnce(t *testing.T) {
 	if n, _ := f.Poll(ctx); n != 1 || sent[1].Event != "case.state" || sent[1].After != "state=triage" {
 		t.Fatalf("retry after failure: %d %+v", n, sent)
 	}
+	// A case change buried under more than a page of other entries is found.
+	svc.Assign(ctx, "", "ann", c.ID, "bob")
+	for i := 0; i < 1100; i++ {
+		st.AppendAudit(ctx, model.AuditEntry{At: time.Now(), Actor: "ann", Action: "subject.view", Object: "subject:s1"})
+	}
+	if n, _ := f.Poll(ctx); n != 1 || sent[2].Event != "case.assign" {
+		t.Fatalf("buried case change: %d %+v", n, sent[len(sent)-1])
+	}
 }
 
 func TestCEFEscapingAndSyslog(t *testing.T) {

@@ -83,7 +83,11 @@ func (b *Builder) AddSubject(s *model.Subject) []Event {
 	}
 	var photo uint64
 	hasPhoto := false
+	resumeKey := ""
 	for i := range ids {
+		if ids[i].Kind == model.IDResume {
+			resumeKey = ids[i].Value
+		}
 		if ids[i].Kind == model.IDPhoto {
 			if h, err := identity.ParsePHash(ids[i].Value); err == nil {
 				photo, hasPhoto = h, true
@@ -98,7 +102,7 @@ func (b *Builder) AddSubject(s *model.Subject) []Event {
 	}
 	if s.ResumeText != "" && b.cfg.ResumeMinSimilarity > 0 {
 		if sig, ok := identity.MinHash(s.ResumeText); ok {
-			key := identity.ResumeKey(s.ResumeText)
+			key := resumeKey
 			b.mu.Lock()
 			b.resumeOf[s.ID] = key
 			b.mu.Unlock()

@@ -228,3 +228,29 @@ func TestExportDeterministic(t *testing.T) {
 		t.Errorf("export content: %+v", doc)
 	}
 }
+
+// TestConcurrentUse adds, links and queries from several goroutines (run
+// with -race) and checks the final clusters.
+func TestConcurrentUse(t *testing.T) {
+	g := New(DefaultConfig())
+	done := make(chan bool)
+	for w := 0; w < 4; w++ {
+		go func(w int) {
+			for i := 0; i < 200; i++ {
+				s := fmt.Sprintf("s%d-%03d", w, i)
+				g.Add(s, []model.Identifier{id(model.IDPhone, fmt.Sprintf("ring%d", i%50))})
+				g.Expand(s, 2)
+				g.Cluster(s)
+				g.Show(s)
+			}
+			done <- true
+		}(w)
+	}
+	for w := 0; w < 4; w++ {
+		<-done
+	}
+	// each phone "ringN" is held by 4 workers x 4 = 16 subjects: under the threshold, one cluster per phone
+	if st := g.Stats(); st.Clusters != 50 || st.Largest != 16 {
+		t.Errorf("stats %+v", st)
+	}
+}

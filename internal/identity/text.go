@@ -85,8 +85,11 @@ func MinHash(text string) (sig Signature, ok bool) {
 		sig[i] = ^uint32(0)
 	}
 	for _, h := range hs {
+		h = mix(h)
+		// One well-mixed hash per shingle, then a cheap multiply-shift
+		// per seed: the high 32 bits of (h^seed)*odd are close to uniform.
 		for i := range sig {
-			if v := uint32(mix(h ^ seeds[i])); v < sig[i] {
+			if v := uint32(((h ^ seeds[i]) * 0xff51afd7ed558ccd) >> 32); v < sig[i] {
 				sig[i] = v
 			}
 		}

@@ -107,6 +107,15 @@ func build(m Manifest, entries []Entry) (*Pack, error) {
 				p.names[k] = appendUnique(p.names[k], i)
 			}
 		}
+		if e.Kind == "process" && strings.HasSuffix(e.Value, ".exe") {
+			// "AnyDesk" (macOS/Linux) finds "anydesk.exe" without building a string.
+			ck := catKind{e.Category, "process_stem"}
+			if p.exact[ck] == nil {
+				p.exact[ck] = map[string][]int{}
+			}
+			stem := strings.TrimSuffix(e.Value, ".exe")
+			p.exact[ck][stem] = append(p.exact[ck][stem], i)
+		}
 		if !strings.HasSuffix(e.Kind, "_glob") {
 			ck := catKind{e.Category, e.Kind}
 			if p.exact[ck] == nil {
@@ -141,6 +150,15 @@ func appendUnique(s []int, v int) []int {
 	}
 	return append(s, v)
 }
+
+// Provider is implemented by services that carry an indicator pack (the
+// pack itself, or an adapter registered as detect.SvcIndicators).
+type Provider interface {
+	IndicatorPack() *Pack
+}
+
+// IndicatorPack implements Provider.
+func (p *Pack) IndicatorPack() *Pack { return p }
 
 // Manifest returns the pack's manifest.
 func (p *Pack) Manifest() Manifest { return p.manifest }
@@ -196,7 +214,10 @@ func (p *Pack) Text(category, s string, kinds ...string) []*Entry {
 		return nil
 	}
 	var stack [256]byte
-	t := textKey(s, stack[:0])
+	return p.textMatch(ti, textKey(s, stack[:0]), kinds)
+}
+
+func (p *Pack) textMatch(ti *textIndex, t []byte, kinds []string) []*Entry {
 	var out []*Entry
 	var seen map[int]bool
 	ti.trie.Walk(t, func(end, n, pat int64) bool {
@@ -252,7 +273,7 @@ func (p *Pack) byProcess(cat, name string) []*Entry {
 	out := p.get(cat, "process", k)
 	if !strings.HasSuffix(k, ".exe") {
 		// "AnyDesk" on macOS/Linux matches "anydesk.exe" entries too.
-		out = append(out, p.get(cat, "process", k+".exe")...)
+		out = append(out, p.get(cat, "process_stem", k)...)
 	}
 	if g := p.globs[catKind{cat, "process"}]; g != nil {
 		g.match(k, func(i int) { out = append(out, &p.entries[i]) })
@@ -294,15 +315,29 @@ func (p *Pack) RemoteAccessBySigner(signer string) []*Entry {
 // RemoteAccessByCmdline finds remote-access tools recognised by a command
 // line fragment (for example "code tunnel").
 func (p *Pack) RemoteAccessByCmdline(cmdline string) []*Entry {
-	return p.Text(CatRemoteAccess, CmdlineKey(cmdline), "cmdline")
+	ti := p.texts[CatRemoteAccess]
+	if ti == nil || cmdline == "" {
+		return nil
+	}
+	prog, rest := splitCmdline(cmdline)
+	var stack [512]byte
+	t := textKey(prog, stack[:0])
+	if n := len(t); n > 0 {
+		t = append(t, ' ')
+		if t = appendTextKey(t, rest); len(t) == n+1 {
+			t = t[:n] // rest had no words
+		}
+	} else {
+		t = appendTextKey(t, rest)
+	}
+	return p.textMatch(ti, t, cmdlineKinds)
 }
 
-// CmdlineKey reduces the program of a command line to its base name without
-// ".exe", so that `"C:\Program Files\VS Code\code.exe" tunnel` reads as
-// "code tunnel".
-func CmdlineKey(cmdline string) string {
+var cmdlineKinds = []string{"cmdline"}
+
+// splitCmdline returns the program's base name without ".exe" and the rest.
+func splitCmdline(cmdline string) (prog, rest string) {
 	s := strings.TrimSpace(cmdline)
-	var prog, rest string
 	if strings.HasPrefix(s, `"`) {
 		if i := strings.IndexByte(s[1:], '"'); i >= 0 {
 			prog, rest = s[1:i+1], s[i+2:]
@@ -315,7 +350,14 @@ func CmdlineKey(cmdline string) string {
 		prog = s
 	}
 	prog = processKey(prog)
-	prog = strings.TrimSuffix(prog, ".exe")
+	return strings.TrimSuffix(prog, ".exe"), rest
+}
+
+// CmdlineKey reduces the program of a command line to its base name without
+// ".exe", so that `"C:\\Program Files\\VS Code\\code.exe" tunnel` reads as
+// "code tunnel".
+func CmdlineKey(cmdline string) string {
+	prog, rest := splitCmdline(cmdline)
 	return prog + rest
 }
 

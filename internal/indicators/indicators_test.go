@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func builtin(t testing.TB) *Pack {
@@ -62,6 +63,9 @@ func TestLookups(t *testing.T) {
 		{"bash is not rmm", p.RemoteAccessByProcess("/bin/bash"), ""},
 		{"domain parent", p.RemoteAccessByDomain("relay-12.net.anydesk.com"), "anydesk"},
 		{"code tunnel", p.RemoteAccessByCmdline(`"C:\Users\x\code.exe" tunnel --accept-server-license-terms`), "devtunnels"},
+		{"code tunnel unquoted", p.RemoteAccessByCmdline("/usr/local/bin/code tunnel --name x"), "devtunnels"},
+		{"cmdline word boundary", p.RemoteAccessByCmdline("/usr/bin/code --tunnelx"), ""},
+		{"cmdline program only", p.RemoteAccessByCmdline(`C:\x\remoting_start_host.exe`), "chromeremotedesktop"},
 		{"astrill program", p.VPNByProduct("Astrill VPN 3.9"), "astrill"},
 		{"astrill process", p.VPNByProcess(`C:\Program Files\Astrill\AstrillDialer.exe`), "astrill"},
 		{"astrill ip", p.VPNByIP("142.214.202.2"), "astrill"},
@@ -289,4 +293,39 @@ func TestTextKey(t *testing.T) {
 	if es := builtin(t).VPNByProduct("快连 VPN"); len(es) == 0 {
 		t.Error("non-ASCII product name not matched")
 	}
+}
+
+// FuzzLoad feeds arbitrary CSV to the pack loader: it must refuse or load,
+// never panic, and a loaded entry always has a source and a confidence.
+func FuzzLoad(f *testing.F) {
+	for _, name := range []string{"remote_access.csv", "ip_kvm.csv", "vpn.csv", "input_sources.csv"} {
+		b, err := embedded.ReadFile("data/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(name, b)
+	}
+	f.Add("remote_access.csv", []byte("tool,vendor,class,kind,value,source,confidence\n\"unterminated"))
+	cats := map[string]string{"remote_access.csv": CatRemoteAccess, "ip_kvm.csv": CatIPKVM, "vpn.csv": CatVPN, "input_sources.csv": CatInputSource}
+	f.Fuzz(func(t *testing.T, name string, body []byte) {
+		cat, ok := cats[name]
+		if !ok {
+			cat = CatRemoteAccess
+		}
+		fsys := fstest.MapFS{
+			ManifestFile: {Data: []byte(`{"name":"f","version":"1","files":[{"path":"x.csv","category":"` + cat + `"}]}`)},
+			"x.csv":      {Data: body},
+		}
+		p, err := Load(fsys)
+		if err != nil {
+			return
+		}
+		p.Entries("", func(e *Entry) {
+			if e.Source == "" || !confidences[e.Confidence] || e.Value == "" {
+				t.Fatalf("loaded an invalid entry: %+v", e)
+			}
+		})
+		p.RemoteAccessByProcess("x.exe")
+		p.Text(cat, string(body))
+	})
 }

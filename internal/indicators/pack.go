@@ -381,9 +381,13 @@ func collapseSpace(s string) string { return strings.Join(strings.Fields(s), " "
 // and "Chrome Remote Desktop" compare equal in free-text matching.
 func TextKey(s string) string { return string(textKey(s, nil)) }
 
-// textKey appends the text key of s to buf; ASCII takes a fast path.
-func textKey(s string, buf []byte) []byte {
-	b := buf[:0]
+// textKey writes the text key of s into buf; ASCII takes a fast path.
+func textKey(s string, buf []byte) []byte { return appendTextKey(buf[:0], s) }
+
+// appendTextKey appends the text key of s to dst.
+func appendTextKey(dst []byte, s string) []byte {
+	b := dst
+	start := len(dst)
 	space := true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -395,7 +399,7 @@ func textKey(s string, buf []byte) []byte {
 			b = append(b, c+('a'-'A'))
 			space = false
 		case c >= 0x80:
-			return textKeyUnicode(s, buf)
+			return appendTextKeyUnicode(dst[:start], s)
 		default:
 			if !space {
 				b = append(b, ' ')
@@ -403,14 +407,15 @@ func textKey(s string, buf []byte) []byte {
 			}
 		}
 	}
-	if n := len(b); n > 0 && b[n-1] == ' ' {
+	if n := len(b); n > start && b[n-1] == ' ' {
 		b = b[:n-1]
 	}
 	return b
 }
 
-func textKeyUnicode(s string, buf []byte) []byte {
-	b := buf[:0]
+func appendTextKeyUnicode(dst []byte, s string) []byte {
+	b := dst
+	start := len(dst)
 	space := true
 	for _, r := range strings.ToLower(s) {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 {
@@ -421,7 +426,7 @@ func textKeyUnicode(s string, buf []byte) []byte {
 			space = true
 		}
 	}
-	if n := len(b); n > 0 && b[n-1] == ' ' {
+	if n := len(b); n > start && b[n-1] == ' ' {
 		b = b[:n-1]
 	}
 	return b
@@ -548,15 +553,15 @@ func parseFile(name, cat string, sc schema, b []byte) ([]Entry, []string) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			probs = append(probs, fmt.Sprintf("%s: %v", name, err))
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
+			if errors.As(err, &pe) && pe.Err != csv.ErrQuote {
 				continue
 			}
-			break
+			break // an open quote swallows the rest of the file
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) != len(sc.columns) {
 			probs = append(probs, fmt.Sprintf("%s:%d: %d fields, want %d", name, line, len(rec), len(sc.columns)))
 			continue

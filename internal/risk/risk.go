@@ -102,6 +102,27 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Sprintf("family_caps.%s is negative", f))
 		}
 	}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	if !finite(c.Prior) || !finite(c.Levels.Medium) || !finite(c.Levels.High) || !finite(c.Levels.Critical) || !finite(c.RepeatFactor) {
+		errs = append(errs, "prior, levels and repeat_factor must be finite numbers")
+	}
+	for _, m := range []map[string]float64{c.Weights, c.Catalogue} {
+		for k, v := range m {
+			if !finite(v) {
+				errs = append(errs, fmt.Sprintf("weight %s is not a finite number", k))
+			}
+		}
+	}
+	for k, v := range c.Strength {
+		if !finite(v) {
+			errs = append(errs, fmt.Sprintf("strength %d is not a finite number", k))
+		}
+	}
+	for f, v := range c.FamilyCaps {
+		if !finite(v) {
+			errs = append(errs, fmt.Sprintf("family_caps.%s is not a finite number", f))
+		}
+	}
 	if c.HalfLife < 0 {
 		errs = append(errs, "half_life is negative")
 	}

@@ -187,3 +187,16 @@ func TestFeedbackStoredAndReported(t *testing.T) {
 		t.Fatalf("audit %+v %v", audit, err)
 	}
 }
+
+// BenchmarkScore10k scores 10,000 subjects with 5 findings each (scoring
+// only; loading and storing are in the web benchmarks).
+func BenchmarkScore10k(b *testing.B) {
+	s := New(DefaultConfig(), defs)
+	fs := []model.Finding{fnd("END_IPKVM", "k", now), fnd("NET_VPN_ASTRILL", "a", now.Add(-24*time.Hour)), fnd("NET_VPN_ASTRILL", "b", now.Add(-48*time.Hour)), fnd("BEH_HOURS", "h", now), fnd("NET_MANY_IPS", "m", now)}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		for j := 0; j < 10000; j++ {
+			s.Score("s1", fs, now, model.LevelLow)
+		}
+	}
+}

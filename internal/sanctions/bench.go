@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -47,6 +48,8 @@ type BenchReport struct {
 	Queries      int
 	Elapsed      time.Duration
 	PerSecond    float64
+	CPU          time.Duration // process CPU time (user+system) during the throughput run
+	PerCPUSecond float64       // screens per CPU-second: the figure that does not depend on machine load
 	Workers      int
 	HitAt1       map[string][2]int // category -> (hits, total)
 	HitAt10      map[string][2]int
@@ -55,6 +58,7 @@ type BenchReport struct {
 	NegAlert     []float64 // share of negatives with any result >= t
 	Misses       []string  // positive queries whose expected entry is not first
 	NegativeHits []string  // negatives scoring at or above Threshold
+	LowPositives []string  // positives found with a score below 0.9
 }
 
 // RunBench screens every query (accuracy), then replays them for at least
@@ -64,7 +68,7 @@ func RunBench(ix *Index, qs []BenchQuery, workers int, minDur time.Duration, lim
 		workers = runtime.GOMAXPROCS(0)
 	}
 	rep := BenchReport{Queries: len(qs), Workers: workers, HitAt1: map[string][2]int{}, HitAt10: map[string][2]int{}}
-	rep.Thresholds = []float64{0.60, 0.65, 0.70, 0.75, 0.80, 0.85, 0.90, 0.95}
+	rep.Thresholds = []float64{0.60, 0.65, 0.70, 0.75, 0.80, 0.82, 0.84, 0.85, 0.86, 0.88, 0.90, 0.95}
 	rep.Recall = make([]float64, len(rep.Thresholds))
 	rep.NegAlert = make([]float64, len(rep.Thresholds))
 	var pos, neg int
@@ -93,6 +97,9 @@ func RunBench(ix *Index, qs []BenchQuery, workers int, minDur time.Duration, lim
 				rank, score = i+1, m.Score
 				break
 			}
+		}
+		if rank > 0 && score < 0.9 {
+			rep.LowPositives = append(rep.LowPositives, fmt.Sprintf("%s %s %q -> %s %.3f", q.ID, q.Category, q.Name, q.Expected, score))
 		}
 		h1, h10 := rep.HitAt1[q.Category], rep.HitAt10[q.Category]
 		h1[1]++
@@ -130,6 +137,7 @@ func RunBench(ix *Index, qs []BenchQuery, workers int, minDur time.Duration, lim
 	}
 	var n int64
 	var mu sync.Mutex
+	cpu0 := cpuTime()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -149,14 +157,31 @@ func RunBench(ix *Index, qs []BenchQuery, workers int, minDur time.Duration, lim
 	}
 	wg.Wait()
 	rep.Elapsed = time.Since(start)
+	rep.CPU = cpuTime() - cpu0
 	rep.PerSecond = float64(n) / rep.Elapsed.Seconds()
+	if rep.CPU > 0 {
+		rep.PerCPUSecond = float64(n) / rep.CPU.Seconds()
+	}
 	rep.Queries = int(n)
 	return rep
 }
 
+// cpuTime is the process's user+system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// CPUTime is the process's user+system CPU time so far.
+func CPUTime() time.Duration { return cpuTime() }
+
 // Write prints the report.
 func (r BenchReport) Write(w io.Writer) {
-	fmt.Fprintf(w, "throughput: %d screens in %s with %d workers = %.0f screens/s\n", r.Queries, r.Elapsed.Round(time.Millisecond), r.Workers, r.PerSecond)
+	fmt.Fprintf(w, "throughput: %d screens in %s wall with %d workers = %.0f screens/s; %s CPU = %.0f screens per CPU-second (%.1f µs CPU per screen)\n",
+		r.Queries, r.Elapsed.Round(time.Millisecond), r.Workers, r.PerSecond, r.CPU.Round(time.Millisecond), r.PerCPUSecond, 1e6/r.PerCPUSecond)
 	cats := make([]string, 0, len(r.HitAt1))
 	for c := range r.HitAt1 {
 		cats = append(cats, c)

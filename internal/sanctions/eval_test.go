@@ -29,6 +29,9 @@ func TestDevQueryAccuracy(t *testing.T) {
 		for _, m := range rep.Misses {
 			t.Log("miss:", m)
 		}
+		for _, m := range rep.LowPositives {
+			t.Log("low:", m)
+		}
 		for _, m := range rep.NegativeHits {
 			t.Log("neg:", m)
 		}

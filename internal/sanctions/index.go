@@ -3,6 +3,7 @@ package sanctions
 import (
 	"hash/maphash"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -21,12 +22,13 @@ type Index struct {
 	Entities []Entity
 	names    []indexedName
 
-	vocab   map[string]int32
-	idf     []float32
-	post    [][]int32          // vocab id -> name ids
-	keyPost map[string][]int32 // phonetic key -> vocab ids
-	dels    map[uint64][]int32 // hash of a one-letter deletion -> vocab ids
-	seed    maphash.Seed
+	vocab    map[string]int32
+	idf      []float32
+	post     [][]int32          // vocab id -> name ids
+	keyPost  map[string][]int32 // phonetic key -> vocab ids
+	dels     []uint64           // hash of a one-letter deletion << delIDBits | vocab id, sorted
+	delStart []uint32           // first index in dels of each top-delBucketBits bucket
+	seed     maphash.Seed
 
 	crypto map[string][]int32 // normalised address -> entity ids
 	docs   map[string][]int32 // normalised document number -> entity ids
@@ -36,15 +38,23 @@ type Index struct {
 	pool   sync.Pool
 }
 
+// Rarity scaling of word weights: idf <= rarityLo weighs rarityMin, idf >=
+// rarityLo+rarityRange weighs 1.
+var (
+	rarityLo    = 4.0
+	rarityRange = 4.0
+	rarityMin   = 0.3
+)
+
 // weigh sets a token's score weight: its class weight times its rarity on
 // the lists, so that a shared common word ("global", "mohammad", "kim")
 // counts for less than a shared rare one.
 func (ix *Index) weigh(t *token) {
 	r := 1.0
 	if id, ok := ix.vocab[t.s]; ok && t.class == wcName {
-		r = (float64(ix.idf[id]) - 2) / 5
-		if r < 0.4 {
-			r = 0.4
+		r = (float64(ix.idf[id]) - rarityLo) / rarityRange
+		if r < rarityMin {
+			r = rarityMin
 		} else if r > 1 {
 			r = 1
 		}
@@ -57,9 +67,47 @@ type scratch struct {
 	touched []int32
 	stamp   []uint32
 	cur     uint32
-	seen    map[int32]float32
+	seen    []seenWord
 	qu, cu  []unit
 	edges   []edge
+}
+
+// delIDBits is how many low bits of a deletion entry hold the vocabulary
+// id; the remaining 44 bits hold the hash (a collision only adds a
+// candidate, which the scorer then rejects).
+const delIDBits = 20
+
+// delBucketBits is the width of the bucket table over dels.
+const delBucketBits = 16
+
+// delLookup calls fn for each vocabulary word with deletion hash h.
+func (ix *Index) delLookup(h uint64, fn func(id int32)) {
+	key := h << delIDBits
+	b := key >> (64 - delBucketBits)
+	lo, hi := ix.delStart[b], ix.delStart[b+1]
+	for i := lo; i < hi; i++ {
+		e := ix.dels[i]
+		if e>>delIDBits == key>>delIDBits {
+			fn(int32(e & (1<<delIDBits - 1)))
+		} else if e > key|(1<<delIDBits-1) {
+			return
+		}
+	}
+}
+
+type seenWord struct {
+	id  int32
+	sim float32
+}
+
+// see records a vocabulary word once, with the first (best) similarity.
+func (sc *scratch) see(id int32, sim float32) {
+	for _, x := range sc.seen {
+		if x.id == id {
+			return
+		}
+	}
+	sc.seen = append(sc.seen, seenWord{id, sim})
 }
 
 // minDelLen is the shortest word that gets a typo neighbourhood.
@@ -71,7 +119,6 @@ func NewIndex(ents []Entity) *Index {
 		Entities: ents,
 		vocab:    make(map[string]int32, 4*len(ents)),
 		keyPost:  make(map[string][]int32, 4*len(ents)),
-		dels:     make(map[uint64][]int32, 20*len(ents)),
 		seed:     maphash.MakeSeed(),
 		crypto:   map[string][]int32{},
 		docs:     map[string][]int32{},
@@ -89,8 +136,7 @@ func NewIndex(ents []Entity) *Index {
 			ix.keyPost[k] = append(ix.keyPost[k], id)
 			if len(w) >= minDelLen {
 				for i := 0; i < len(w); i++ {
-					h := ix.hashDel(w, i)
-					ix.dels[h] = append(ix.dels[h], id)
+					ix.dels = append(ix.dels, ix.hashDel(w, i)<<delIDBits|uint64(id))
 				}
 			}
 		}
@@ -148,6 +194,19 @@ func NewIndex(ents []Entity) *Index {
 		}
 		ix.cc[ei] = cs
 	}
+	slices.Sort(ix.dels)
+	ix.dels = slices.Clip(ix.dels)
+	ix.delStart = make([]uint32, 1<<delBucketBits+1)
+	for i := len(ix.dels) - 1; i >= 0; i-- {
+		ix.delStart[ix.dels[i]>>(64-delBucketBits)] = uint32(i)
+	}
+	ix.delStart[1<<delBucketBits] = uint32(len(ix.dels))
+	for b := 1<<delBucketBits - 1; b >= 0; b-- {
+		// empty buckets start where the next one does
+		if ix.delStart[b] == 0 && (len(ix.dels) == 0 || ix.dels[0]>>(64-delBucketBits) != uint64(b)) {
+			ix.delStart[b] = ix.delStart[b+1]
+		}
+	}
 	n := float64(len(ix.names)) + 1
 	ix.idf = make([]float32, len(df))
 	for i, d := range df {
@@ -156,16 +215,25 @@ func NewIndex(ents []Entity) *Index {
 	ix.maxIDF = float32(math.Log(1 + n))
 	for i := range ix.names {
 		in := &ix.names[i]
+		e := &ix.Entities[in.ent]
+		middle := -1
+		if e.Type == TypePerson && middleNameWeight < 1 {
+			middle = middleStart(e.Names[in.name].Name)
+		}
 		for k := range in.toks {
 			t := &in.toks[k]
 			if t.class == wcName {
 				in.norm += ix.idf[ix.vocab[t.s]]
 			}
 			ix.weigh(t)
+			if middle > 0 && k >= middle {
+				// a middle name left out of a query says little
+				t.w *= middleNameWeight
+			}
 		}
 	}
 	ix.pool.New = func() any {
-		return &scratch{acc: make([]float32, len(ix.names)), stamp: make([]uint32, len(ix.names)), seen: map[int32]float32{}}
+		return &scratch{acc: make([]float32, len(ix.names)), stamp: make([]uint32, len(ix.names))}
 	}
 	return ix
 }
@@ -250,6 +318,26 @@ func (ix *Index) NameCount() int { return len(ix.names) }
 
 // EntityHash returns the content hash of entity i.
 func (ix *Index) EntityHash(i int) string { return ix.Entities[i].Hash() }
+
+// middleNameWeight scales the weight of middle names; 1 turns it off
+// (Korean and Chinese given names are two syllables that look like a given
+// and a middle name, and down-weighting the second hurt them).
+var middleNameWeight = 1.0
+
+// middleStart returns the word position where middle names begin in a
+// person name written "SURNAME, Given Middle…" (the second word after the
+// comma), or -1.
+func middleStart(n string) int {
+	head, tail, ok := strings.Cut(n, ",")
+	if !ok {
+		return -1
+	}
+	h := len(normaliseName(head, false))
+	if len(normaliseName(tail, false)) < 2 {
+		return -1
+	}
+	return h + 1
+}
 
 // HashOf returns the content hash of a match's entry.
 func (ix *Index) HashOf(m Match) string {

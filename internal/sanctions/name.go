@@ -16,13 +16,14 @@ const (
 // legalWords are legal forms, their common abbreviations and vessel or
 // aircraft prefixes. They neither create nor block a match.
 var legalWords = setOf(`llc ltd limited co company companies corp corporation inc incorporated plc sa sarl sas sau gmbh ag kg ohg
-pvt private pty pte bhd sdn berhad sendirian ooo oao zao pao jsc ojsc cjsc pjsc ao tov ip chp srl spa spzoo
-bv nv kk yk ab as asa oy oyj aps se sl sc snc scs sca cv ccv sab de rl fze fzco fzc fz dmcc llp lp lllp ltda
-eireli mei epp eood ead dd doo dno ad sro spol akciova as apb uab sia ou tmi ltee pt tbk cia cie et ets
+pvt private pty pte bhd sdn berhad sendirian ooo oao zao pao jsc ojsc cjsc pjsc tov ip chp srl spa spzoo
+bv nv kk yk asa oy oyj aps sl snc scs sca cv ccv sab de rl fze fzco fzc fz dmcc llp lp lllp ltda
+eireli epp eood ead doo dno sro spol akciova apb uab sia ou tmi ltee pt tbk cia cie et ets
 est
 jusikhoesa chusikhoesa yuhanhoesa hoesa kabushiki kaisha gaisha yugen mv mt ms ss fv tss sts mtv
 public joint stock closed open liability societe sociedad anonima anonim sirketi sti sirket lda
-perseroan terbatas commanditaire vennootschap share shares`)
+perseroan terbatas commanditaire vennootschap share shares
+spk spj ska sk kft zrt nyrt bt prat chao pao zat vat pat tdv dp kt tb nm`)
 
 // stopWords are connecting words and honorifics.
 var stopWords = setOf(`and und et e y of the for von van der den de del della di da dos das du la le les el al ul bin ben ibn bint
@@ -45,7 +46,11 @@ var legalPhrases = []struct{ from, to string }{
 	{" limited liability company ", " llc "}, {" public limited company ", " plc "},
 	{" private limited ", " pvt ltd "}, {" sendirian berhad ", " sdn bhd "}, {" company limited ", " co ltd "},
 	{" perseroan terbatas ", " pt "}, {" commanditaire vennootschap ", " cv "}, {" societe anonyme ", " sa "},
-	{" sociedad anonima ", " sa "}, {" joint stock company ", " jsc "}, {" s a de c v ", " sa de cv "}, {" sp z o o ", " spzoo "}, {" m v ", " mv "}, {" m t ", " mt "},
+	{" sociedad anonima ", " sa "}, {" joint stock company ", " jsc "}, {" s a de c v ", " sa de cv "}, {" sp z o o ", " spzoo "}, {" spolka z ograniczona odpowiedzialnoscia ", " spzoo "},
+	{" spolka komandytowo akcyjna ", " ska "}, {" spolka komandytowa ", " spk "}, {" spolka jawna ", " spj "},
+	{" sp k ", " spk "}, {" sp j ", " spj "}, {" korlatolt felelossegu tarsasag ", " kft "},
+	{" zartkoruen mukodo reszvenytarsasag ", " zrt "}, {" obshchestvo s ogranichennoy otvetstvennostyu ", " ooo "},
+	{" obshchestvo s ogranichennoi otvetstvennostyu ", " ooo "}, {" aktsionernoe obshchestvo ", " jsc "}, {" m v ", " mv "}, {" m t ", " mt "},
 }
 
 func setOf(s string) map[string]bool {
@@ -128,12 +133,14 @@ func mergeInitials(fs []string) []string {
 // tokenise builds tokens with their phonetic keys and classes.
 func tokenise(words []string) []token {
 	toks := make([]token, 0, len(words))
-	for _, w := range words {
+	for i, w := range words {
 		c := wcName
 		if legalWords[w] {
 			c = wcLegal
 		} else if stopWords[w] {
 			c = wcStop
+		} else if w == "no" && i+1 < len(words) && words[i+1][0] >= '0' && words[i+1][0] <= '9' {
+			c = wcStop // "No. 8" in vessel names
 		}
 		toks = append(toks, newToken(w, c))
 	}

@@ -2,6 +2,7 @@ package sanctions
 
 import (
 	"fmt"
+	"math"
 	"math/bits"
 	"strings"
 )
@@ -44,16 +45,16 @@ func tokenSim(a, b *token) (float64, string) {
 	if a.s == b.s {
 		return 1, "exact"
 	}
+	ad, bd := a.s[0] >= '0' && a.s[0] <= '9', b.s[0] >= '0' && b.s[0] <= '9'
+	if ad || bd || romanNumerals[a.s] || romanNumerals[b.s] {
+		// numbers, numerals and ideographs must agree exactly
+		return 0, ""
+	}
 	if a.key == b.key && a.key != "" {
 		if a.key[0] == '~' {
 			return 0.95, "romanisation"
 		}
 		return 0.92, "phonetic"
-	}
-	ad, bd := a.s[0] >= '0' && a.s[0] <= '9', b.s[0] >= '0' && b.s[0] <= '9'
-	if ad || bd || romanNumerals[a.s] || romanNumerals[b.s] {
-		// numbers, numerals and ideographs must agree exactly
-		return 0, ""
 	}
 	if a.s[0] >= 0x80 || b.s[0] >= 0x80 {
 		return 0, ""
@@ -276,10 +277,23 @@ func nameScore(sc *scratch, qu []unit, qt, ct, cp []token, wantAlign bool) (floa
 			al = append(al, alignPair{q: q.t.s, c: c.t.s, sim: e.sim, how: e.how})
 		}
 	}
-	if qw == 0 || cw == 0 {
+	// legal-form words neither create nor block a match: an unmatched one
+	// does not count against the name
+	for i, t := range qt {
+		if t.class == wcLegal && qused&(1<<uint(i)) == 0 && i < 64 {
+			qw -= t.w
+		}
+	}
+	for i, t := range ct {
+		if t.class == wcLegal && cused&(1<<uint(i)) == 0 && i < 64 {
+			cw -= t.w
+		}
+	}
+	if qw <= 1e-9 || cw <= 1e-9 {
 		return 0, nil
 	}
-	return 0.6*qm/qw + 0.4*cm/cw, al
+	qc, cc := math.Min(qm/qw, 1), math.Min(cm/cw, 1)
+	return 0.6*qc + 0.4*cc, al
 }
 
 func wsum(ts []token, i, j int) float64 {

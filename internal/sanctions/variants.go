@@ -2,6 +2,7 @@ package sanctions
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -53,14 +54,15 @@ func nameVariants(n string) []string {
 // Given", so this is never applied to them.
 func businessVariants(vs []string) []string {
 	out := vs
-	for _, v := range vs {
+	for k := 0; k < len(out) && k < 8; k++ {
+		v := out[k]
 		for _, sep := range []string{",", " - "} {
 			i := strings.LastIndex(v, sep)
 			if i <= 0 {
 				continue
 			}
 			head, tail := strings.TrimSpace(v[:i]), strings.TrimSpace(v[i+len(sep):])
-			if len(strings.Fields(head)) >= 2 && len(strings.Fields(tail)) <= 4 && !legalTail(tail) {
+			if len(strings.Fields(head)) >= 2 && len(strings.Fields(tail)) <= 4 && !legalTail(tail) && !slices.Contains(out, head) {
 				out = append(out, head)
 			}
 		}

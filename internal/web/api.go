@@ -350,8 +350,10 @@ type Status struct {
 	Detectors []string            `json:"detectors"`
 	Reasons   []ReasonStatus      `json:"reasons"`
 	Lists     []MetaEntry         `json:"lists"`
+	MoreMeta  int                 `json:"more_meta,omitempty"`
 	Feedback  []risk.CodeFeedback `json:"feedback"`
 	Screening bool                `json:"screening_available"`
+	Sources   []SourceStatus      `json:"sources"`
 	Ingest    bool                `json:"ingest_available"`
 }
 
@@ -398,11 +400,20 @@ func (s *Server) status(r *http.Request) (*Status, error) {
 		st.Lists = append(st.Lists, MetaEntry{Key: k, Value: val})
 	}
 	sort.Slice(st.Lists, func(i, j int) bool { return st.Lists[i].Key < st.Lists[j].Key })
+	// Per-record state (one key per person or device) is not status.
+	const maxMeta = 40
+	if len(st.Lists) > maxMeta {
+		st.MoreMeta = len(st.Lists) - maxMeta
+		st.Lists = st.Lists[:maxMeta]
+	}
 	fb, err := risk.ListFeedback(ctx, s.opt.Store, s.opt.Tenant, "")
 	if err != nil {
 		return nil, err
 	}
 	st.Feedback = risk.FeedbackReport(fb, s.scorer)
+	if s.opt.Sources != nil {
+		st.Sources = s.opt.Sources(ctx)
+	}
 	return st, nil
 }
 

@@ -34,6 +34,18 @@ var bench struct {
 	dir  string
 }
 
+// TestMain removes the shared benchmark store when the run ends.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bench.st != nil {
+		bench.st.Close()
+	}
+	if bench.dir != "" {
+		os.RemoveAll(bench.dir)
+	}
+	os.Exit(code)
+}
+
 func benchEnv(b *testing.B) {
 	bench.once.Do(func() {
 		n := 2000

@@ -138,6 +138,10 @@ func TestBrowserCaseFlow(t *testing.T) {
 	if f := text(t, ctx, ".flash"); !strings.Contains(f, "Triage") {
 		t.Fatalf("flash %q", f)
 	}
+	// The address bar shows the case page, so that reloading works.
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.Contains(loc, "/cases/"+top[0].ID+"?") {
+		t.Fatalf("after the post the location is %s", loc)
+	}
 	if tr := text(t, ctx, "#trail li:first-child"); !strings.Contains(tr, "case.state") || !strings.Contains(tr, "ann") || !strings.Contains(tr, "state=open → state=triage") {
 		t.Fatalf("audit entry on the page: %q", tr)
 	}

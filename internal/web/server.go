@@ -60,8 +60,21 @@ type Options struct {
 	Metrics http.Handler
 	// Observe, when set, is called for every request with its route and timing.
 	Observe func(route string, code int, d time.Duration)
+	// Sources reports the loaded watch lists and indicator packs for the
+	// status page; nil shows none.
+	Sources func(ctx context.Context) []SourceStatus
 	// Now defaults to time.Now.
 	Now func() time.Time
+}
+
+// SourceStatus is one loaded list or indicator pack.
+type SourceStatus struct {
+	Kind    string `json:"kind"` // "sanctions list", "indicator pack"
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+	Entries int    `json:"entries"`
+	Detail  string `json:"detail,omitempty"`
+	Error   string `json:"error,omitempty"`
 }
 
 // Server is the web application.

@@ -43,3 +43,21 @@ func TestGraphSVGEscapes(t *testing.T) {
 		t.Fatalf("unescaped text in SVG: %s", s)
 	}
 }
+
+func TestLocMatch(t *testing.T) {
+	home := model.Address{City: "Raleigh", Region: "NC", Country: "US"}
+	cases := map[[3]string]string{
+		{"Raleigh", "NC", "US"}:   "city",
+		{"Durham", "NC", "US"}:    "region",
+		{"Nashville", "TN", "US"}: "country",
+		{"Tokyo", "", "JP"}:       "",
+	}
+	for in, want := range cases {
+		if got := locMatch(home, in[0], in[1], in[2]); got != want {
+			t.Errorf("%v: got %q want %q", in, got, want)
+		}
+	}
+	if locMatch(model.Address{}, "Raleigh", "NC", "US") != "" {
+		t.Error("no claimed country should not match")
+	}
+}

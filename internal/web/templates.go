@@ -43,8 +43,9 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02")
 	},
-	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"ago": func(t time.Time) string { return ago(t) },
+	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"days": func(d time.Duration) string { return fmt.Sprintf("%.0f", d.Hours()/24) },
+	"ago":  func(t time.Time) string { return ago(t) },
 	"svg": func(s string) template.HTML {
 		// Only for SVG built by svg.go, which escapes every text it embeds.
 		return template.HTML(s)

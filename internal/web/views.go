@@ -197,7 +197,21 @@ type LocCount struct {
 	Source string `json:"source"`
 	Count  int    `json:"count"`
 	Flag   string `json:"flag,omitempty"` // vpn, proxy, hosting, tor
-	Match  bool   `json:"match"`          // agrees with the claimed country
+	// Match is "city" or "region" when it agrees with the claimed address
+	// that closely, "country" when only the country agrees, "" otherwise.
+	Match string `json:"match"`
+}
+
+func locMatch(claimed model.Address, city, region, country string) string {
+	switch {
+	case claimed.Country == "" || !strings.EqualFold(claimed.Country, country):
+		return ""
+	case claimed.City != "" && strings.EqualFold(claimed.City, city):
+		return "city"
+	case claimed.Region != "" && strings.EqualFold(claimed.Region, region):
+		return "region"
+	}
+	return "country"
 }
 
 // SubjectView is everything the subject page shows.
@@ -280,7 +294,6 @@ func (s *Server) subjectView(ctx context.Context, id string, u *user) (*SubjectV
 	ring := make([]model.Event, 0, timelineLen)
 	var times []time.Time
 	obs := map[string]*LocCount{}
-	claimedCountry := strings.ToUpper(sub.Address.Country)
 	addLoc := func(info *model.IPInfo, src string) {
 		if info == nil || (info.Country == "" && info.City == "") {
 			return
@@ -302,7 +315,7 @@ func (s *Server) subjectView(ctx context.Context, id string, u *user) (*SubjectV
 		k := place + "|" + src + "|" + flag
 		lc := obs[k]
 		if lc == nil {
-			lc = &LocCount{Place: place, Source: src, Flag: flag, Match: claimedCountry != "" && strings.EqualFold(info.Country, claimedCountry)}
+			lc = &LocCount{Place: place, Source: src, Flag: flag, Match: locMatch(sub.Address, info.City, info.Region, info.Country)}
 			obs[k] = lc
 		}
 		lc.Count++
@@ -333,7 +346,7 @@ func (s *Server) subjectView(ctx context.Context, id string, u *user) (*SubjectV
 				if place != "" {
 					k := place + "|shipment|"
 					if obs[k] == nil {
-						obs[k] = &LocCount{Place: place, Source: "shipment", Match: claimedCountry != "" && strings.EqualFold(a.Country, claimedCountry)}
+						obs[k] = &LocCount{Place: place, Source: "shipment", Match: locMatch(sub.Address, a.City, a.Region, a.Country)}
 					}
 					obs[k].Count++
 				}

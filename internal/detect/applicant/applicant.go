@@ -30,7 +30,6 @@ func def(code, title string, st model.Strength, cat ...string) model.ReasonDef {
 
 // Reason definitions.
 var (
-	SanctionsMatch    = def("APP_SANCTIONS_MATCH", "Name and details match a sanctions-list entry", model.Strong, "F07")
 	SeizedDomain      = def("APP_SEIZED_DOMAIN", "E-mail or portfolio on a seized or front-company domain", model.Strong, "A08", "F07")
 	DisposableEmail   = def("APP_DISPOSABLE_EMAIL", "E-mail address on a disposable (throw-away) domain", model.Moderate, "A07")
 	VoIPPhone         = def("APP_VOIP_PHONE", "Phone number is a VoIP number", model.Moderate, "A05")
@@ -105,7 +104,7 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		return New(cfg, disp, LookupsFrom(deps.Services, detect.SvcIndicators, detect.SvcSanctions)), nil
+		return New(cfg, disp, LookupsFrom(deps.Services)), nil
 	})
 }
 
@@ -147,7 +146,7 @@ func (d *Detector) Name() string { return Name }
 
 // Reasons implements detect.Detector.
 func (d *Detector) Reasons() []model.ReasonDef {
-	return []model.ReasonDef{SanctionsMatch, SeizedDomain, DisposableEmail, VoIPPhone, PhoneCountry, InterviewVPN, InterviewCountry,
+	return []model.ReasonDef{SeizedDomain, DisposableEmail, VoIPPhone, PhoneCountry, InterviewVPN, InterviewCountry,
 		CameraRefused, VerificationFail, VerificationRefus, HiredUnverified, EducationCountry}
 }
 
@@ -228,13 +227,6 @@ func (d *Detector) checkSubject(env *detect.Env, s *model.Subject, emit detect.E
 		f.Details = details
 		emit(f)
 	}
-	// sanctions
-	if d.lists.Person != nil && s.FullName != "" {
-		if h, ok := d.lists.Person.LookupPerson(s.FullName, s.DateOfBirth, s.Address.Country); ok {
-			put(SanctionsMatch, h.List+":"+h.Entry, map[string]string{"list": h.List, "entry": h.Entry, "score": strconv.FormatFloat(h.Score, 'f', 2, 64)},
-				model.EvidenceRef{Kind: model.EvListEntry, ID: h.List + ":" + h.Entry, Note: h.Note})
-		}
-	}
 	// domains of the e-mail and portfolio URLs
 	var domains []string
 	if s.Email != "" {
@@ -283,7 +275,7 @@ func (d *Detector) checkSubject(env *detect.Env, s *model.Subject, emit detect.E
 	if d.cfg.EducationCountry && s.ResumeText != "" && s.Address.Country != "" {
 		var other []string
 		for _, c := range ResumeCountries(s.ResumeText) {
-			if c != strings.ToUpper(s.Address.Country) {
+			if !SameRegion(c, s.Address.Country) {
 				other = append(other, c)
 			}
 		}

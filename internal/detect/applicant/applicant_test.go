@@ -9,6 +9,7 @@ import (
 
 	"github.com/redflag-dev/redflag/internal/detect"
 	idn "github.com/redflag-dev/redflag/internal/identity"
+	"github.com/redflag-dev/redflag/internal/indicators"
 	"github.com/redflag-dev/redflag/internal/model"
 )
 
@@ -19,13 +20,6 @@ type fakeLists struct{}
 func (fakeLists) LookupDomain(d string) (Hit, bool) {
 	if d == "inditechlab.com" {
 		return Hit{List: "seized_domains", Entry: "inditechlab.com", Score: 1, Note: "seized 2024-10-10"}, true
-	}
-	return Hit{}, false
-}
-
-func (fakeLists) LookupPerson(name, dob, country string) (Hit, bool) {
-	if strings.Contains(strings.ToLower(name), "song") && dob == "1970-02-05" {
-		return Hit{List: "ofac_sdn", Entry: "JONG, Song Hwa", Score: 0.92}, true
 	}
 	return Hit{}, false
 }
@@ -76,9 +70,9 @@ func TestRecordChecks(t *testing.T) {
 	b.Email = "jane.roe@gmail.com"
 	b.Phone = "(512) 555-0100"
 	b.ResumeText = "Backend engineer. Education: University of Texas. Experience: Dell, Austin, USA."
-	d := New(DefaultConfig(), nil, Lookups{Domain: fakeLists{}, Person: fakeLists{}})
+	d := New(DefaultConfig(), nil, Lookups{Domain: fakeLists{}})
 	got := run(t, d, []model.Subject{a, b}, nil)
-	want := "APP_DISPOSABLE_EMAIL APP_EDUCATION_COUNTRY_MISMATCH APP_PHONE_COUNTRY_MISMATCH APP_SANCTIONS_MATCH APP_SEIZED_DOMAIN APP_VOIP_PHONE"
+	want := "APP_DISPOSABLE_EMAIL APP_EDUCATION_COUNTRY_MISMATCH APP_PHONE_COUNTRY_MISMATCH APP_SEIZED_DOMAIN APP_VOIP_PHONE"
 	if c := codes(got["a1"]); c != want {
 		t.Errorf("a1: %s\nwant %s", c, want)
 	}
@@ -159,6 +153,9 @@ func TestDisposableFromStoreList(t *testing.T) {
 }
 
 func TestResumeCountries(t *testing.T) {
+	if !SameRegion("us", "CA") || !SameRegion("DE", "PL") || SameRegion("RS", "SK") || SameRegion("US", "KP") {
+		t.Error("SameRegion")
+	}
 	for text, want := range map[string]string{
 		"B.S. Computer Science, IIT Bombay; worked in Bangalore": "IN",
 		"University of Belgrade (Serbia), residency in Slovakia": "RS,SK",
@@ -168,5 +165,36 @@ func TestResumeCountries(t *testing.T) {
 		if got := strings.Join(ResumeCountries(text), ","); got != want {
 			t.Errorf("%q: %q, want %q", text, got, want)
 		}
+	}
+}
+
+func TestLookupsFromIndicatorPack(t *testing.T) {
+	p, err := indicators.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := LookupsFrom(map[string]any{detect.SvcIndicators: p})
+	if h, ok := l.Domain.LookupDomain("inditechlab.com"); !ok || h.List != "indicators/domain" {
+		t.Errorf("seized domain: %+v %v", h, ok)
+	}
+	if _, ok := l.Domain.LookupDomain("gmail.com"); ok {
+		t.Error("gmail.com is not seized")
+	}
+	if h, ok := l.Crypto.LookupCryptoAddress("0x098b716b8aaf21512996dc57eb0615e2383e2f96"); !ok || !strings.Contains(h.Note, "LAZARUS") {
+		t.Errorf("OFAC crypto: %+v %v", h, ok)
+	}
+	if h, ok := l.Entity.LookupEntity("Yanbian Silverstar Network Technology Co., Ltd"); !ok || !strings.Contains(h.Entry, "YANBIAN") {
+		t.Errorf("front company: %+v %v", h, ok)
+	}
+	// with the sanctions service present, designated entries are left to it
+	l = LookupsFrom(map[string]any{detect.SvcIndicators: p, detect.SvcSanctions: struct{}{}})
+	if l.Crypto != nil {
+		t.Error("crypto look-up kept although the sanctions detector screens crypto addresses")
+	}
+	if _, ok := l.Entity.LookupEntity("Yanbian Silverstar Network Technology Co., Ltd"); ok {
+		t.Error("OFAC-designated entity looked up twice")
+	}
+	if _, ok := l.Domain.LookupDomain("inditechlab.com"); !ok {
+		t.Error("domains are not screened by the sanctions detector and must stay")
 	}
 }

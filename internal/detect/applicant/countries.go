@@ -47,3 +47,26 @@ func ResumeCountries(text string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// regions group countries between which studying or working abroad says
+// nothing: North America (catalogue A11 speaks of "non-North-American
+// education" for a US address) and the European Union with the EEA,
+// Switzerland and the UK. Serbia is deliberately outside: Belgrade degrees
+// with Slovak residency papers are a reported pattern (A20).
+var regions = map[string]string{
+	"US": "na", "CA": "na", "MX": "na",
+	"AT": "eu", "BE": "eu", "BG": "eu", "HR": "eu", "CY": "eu", "CZ": "eu", "DK": "eu", "EE": "eu", "FI": "eu", "FR": "eu",
+	"DE": "eu", "GR": "eu", "HU": "eu", "IE": "eu", "IT": "eu", "LV": "eu", "LT": "eu", "LU": "eu", "MT": "eu", "NL": "eu",
+	"PL": "eu", "PT": "eu", "RO": "eu", "SK": "eu", "SI": "eu", "ES": "eu", "SE": "eu", "NO": "eu", "IS": "eu", "CH": "eu",
+	"GB": "eu",
+}
+
+// SameRegion reports whether two ISO country codes are equal or in one region.
+func SameRegion(a, b string) bool {
+	a, b = strings.ToUpper(a), strings.ToUpper(b)
+	if a == b {
+		return true
+	}
+	ra, rb := regions[a], regions[b]
+	return ra != "" && ra == rb
+}

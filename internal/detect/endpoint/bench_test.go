@@ -3,9 +3,7 @@ package endpoint
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"syscall"
 	"testing"
 	"time"
@@ -16,38 +14,10 @@ import (
 	"github.com/redflag-dev/redflag/internal/model"
 )
 
-// synthLog writes n osquery differential result lines for hosts laptops,
-// mixing the pack's queries roughly as a fleet logs them (processes most).
 func synthLog(n, hosts int) []byte {
-	r := rand.New(rand.NewPCG(1, 2))
 	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	procs := []string{"launchd", "Google Chrome Helper", "Slack", "zoom.us", "Code Helper", "bash", "AnyDesk", "mdworker", "1Password", "WindowServer"}
-	apps := []string{"Google Chrome", "Slack", "Zoom", "Visual Studio Code", "1Password", "AnyDesk", "Astrill VPN", "Docker"}
-	for i := 0; i < n; i++ {
-		h := fmt.Sprintf("lt-%05d", r.IntN(hosts))
-		at := int64(1790000000 + i)
-		line := map[string]any{"hostIdentifier": h, "unixTime": fmt.Sprint(at), "calendarTime": time.Unix(at, 0).UTC().Format("Mon Jan _2 15:04:05 2006 UTC"),
-			"epoch": "0", "counter": "1", "numerics": false, "action": "added",
-			"decorations": map[string]string{"host_uuid": "UUID-" + h, "serial": "SER" + h}}
-		switch k := r.IntN(10); {
-		case k < 6:
-			p := procs[r.IntN(len(procs))]
-			line["name"] = "pack_redflag_processes"
-			line["columns"] = map[string]string{"pid": fmt.Sprint(r.IntN(60000)), "name": p, "path": "/Applications/" + p + ".app/Contents/MacOS/" + p,
-				"cmdline": "/Applications/" + p + ".app/Contents/MacOS/" + p + " --type=renderer --lang=en-US", "parent": "1", "uid": "501", "start_time": fmt.Sprint(at - 100)}
-		case k < 8:
-			a := apps[r.IntN(len(apps))]
-			line["name"] = "pack_redflag_apps"
-			line["columns"] = map[string]string{"name": a + ".app", "path": "/Applications/" + a + ".app", "bundle_identifier": "com.example." + a, "bundle_version": "1.0"}
-		case k < 9:
-			line["name"] = "pack_redflag_usb_devices"
-			line["columns"] = map[string]string{"vendor": "Logitech", "vendor_id": "046d", "model": "USB Receiver", "model_id": "c52b", "serial": "", "class": "0", "removable": "1"}
-		default:
-			line["name"] = "pack_redflag_time"
-			line["columns"] = map[string]string{"local_timezone": "America/Chicago"}
-		}
-		enc.Encode(line)
+	if err := osquery.Synthetic(&b, n, hosts); err != nil {
+		panic(err)
 	}
 	return b.Bytes()
 }
@@ -72,7 +42,7 @@ func (s *engineSink) Events(ctx context.Context, evs []model.Event, _ []model.Id
 // BenchmarkIngestDetect measures osquery ingest + endpoint detection in
 // rows per second (one stream, one core).
 func BenchmarkIngestDetect(b *testing.B) {
-	const rows, hosts = 100_000, 1000
+	const rows, hosts = 200_000, 1000
 	log := synthLog(rows, hosts)
 	res := ingest.NewMapResolver()
 	var subjects []model.Subject

@@ -67,7 +67,8 @@ type Config struct {
 	// if fewer were observed) and on at least AwayMinShare of the days.
 	AwayMinDays  int     `koanf:"away_min_days"`
 	AwayMinShare float64 `koanf:"away_min_share"`
-	// Travel lists known trips; their days are not counted as away.
+	// Travel lists known trips; their days are not counted as away. Trips
+	// registered with `redflag ingest travel` are read from the store too.
 	Travel []Travel `koanf:"travel"`
 }
 
@@ -81,7 +82,10 @@ func init() { detect.Register(Name, New) }
 // New builds the detector from its dependencies; it needs the indicator
 // pack service.
 func New(deps detect.Deps) (detect.Detector, error) {
-	pack, _ := deps.Services[detect.SvcIndicators].(*indicators.Pack)
+	var pack *indicators.Pack
+	if prov, ok := deps.Services[detect.SvcIndicators].(indicators.Provider); ok {
+		pack = prov.IndicatorPack()
+	}
 	if pack == nil {
 		return nil, fmt.Errorf("%w: no indicator pack (service %q)", detect.ErrUnavailable, detect.SvcIndicators)
 	}
@@ -117,6 +121,8 @@ type Detector struct {
 	roleRMM  map[string]map[string]bool
 	watch    map[string]bool
 	travel   map[string][][2]time.Time
+	// travelLoaded marks tenants whose registered trips were read.
+	travelLoaded map[string]bool
 
 	specs map[string]*osquery.QuerySpec
 	hosts map[string]*hostState
@@ -126,7 +132,7 @@ type Detector struct {
 // NewWith builds the detector directly (tests, embedding).
 func NewWith(pack *indicators.Pack, cfg Config, st store.Store) *Detector {
 	d := &Detector{pack: pack, cfg: cfg, store: st, allowRMM: map[string]bool{}, allowVPN: map[string]bool{},
-		roleRMM: map[string]map[string]bool{}, watch: map[string]bool{}, travel: map[string][][2]time.Time{},
+		roleRMM: map[string]map[string]bool{}, watch: map[string]bool{}, travel: map[string][][2]time.Time{}, travelLoaded: map[string]bool{},
 		specs: map[string]*osquery.QuerySpec{}, hosts: map[string]*hostState{}, devs: map[string]*devRec{}}
 	for _, v := range cfg.AllowRMM {
 		d.allowRMM[vendorKey(v)] = true
@@ -490,6 +496,12 @@ func (d *Detector) usb(h *hostState, ev *model.Event, vid, pid, vendor, model_, 
 	key := vid + ":" + pid + ":" + serial + ":" + addr
 	if ev.Endpoint.Action == "removed" {
 		delete(h.usb, key)
+	} else if old, ok := h.usb[key]; ok && addr != "" && strings.Contains(addr, `\`) {
+		// Windows: one registry row per value (Mfg, DeviceDesc) of the device.
+		if !strings.Contains(old.vendor, vendor) {
+			old.vendor = strings.TrimSpace(old.vendor + " " + vendor)
+			h.usb[key] = old
+		}
 	} else {
 		h.usb[key] = usbDev{vendorID: vid, modelID: pid, vendor: vendor, model: model_, class: class, ev: ev.ID}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/redflag-dev/redflag/internal/detect"
 	"github.com/redflag-dev/redflag/internal/indicators"
 	"github.com/redflag-dev/redflag/internal/model"
+	"github.com/redflag-dev/redflag/internal/store"
 )
 
 var t0 = time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
@@ -52,7 +53,12 @@ func (w *world) row(subject, host, query string, at time.Time, cols map[string]s
 
 func run(t *testing.T, w *world, cfg Config) []model.Finding {
 	t.Helper()
-	d := NewWith(pack(t), cfg, nil)
+	return runStore(t, w, cfg, nil)
+}
+
+func runStore(t *testing.T, w *world, cfg Config, st store.Store) []model.Finding {
+	t.Helper()
+	d := NewWith(pack(t), cfg, st)
 	env := detect.NewEnv("default", w.subjects, t0.AddDate(0, 1, 0))
 	col := detect.NewCollector()
 	evs := append([]model.Event(nil), w.events...)
@@ -198,7 +204,24 @@ func TestIPKVMUSBAndGadget(t *testing.T) {
 	w.row("mac", "m", "usb_devices", t0, map[string]string{"vendor": "Apple Inc.", "vendor_id": "05ac", "model": "Apple Internal Keyboard / Trackpad", "model_id": "027e", "class": "0"})
 	// Root hubs only: nothing.
 	w.row("linux", "l", "usb_devices", t0, map[string]string{"vendor": "Linux Foundation", "vendor_id": "1d6b", "model": "2.0 root hub", "model_id": "0002", "class": "9"})
+	// Windows PnP enumeration: VID/PID in the registry key.
+	w.person("win", "US", "America/Chicago", "")
+	w.row("win", "w", "usb_devices_windows", t0, map[string]string{"key": `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Enum\USB\VID_3346&PID_1009\0123456789ABCDEF`, "name": "Mfg", "data": "sipeed"})
+	// A Windows laptop with a NanoKVM and its own HID keyboard is not gadget-only.
+	w.person("win2", "US", "America/Chicago", "")
+	w.row("win2", "w2", "usb_devices_windows", t0, map[string]string{"key": `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Enum\USB\VID_1D6B&PID_0104\1`, "name": "Mfg", "data": "(Standard system devices)"})
+	w.row("win2", "w2", "usb_devices_windows", t0, map[string]string{"key": `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Enum\USB\VID_046D&PID_C31C\2`, "name": "Mfg", "data": "(Standard keyboards)"})
+	w.row("win2", "w2", "usb_devices_windows", t0, map[string]string{"key": `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Enum\USB\VID_046D&PID_C31C\2`, "name": "DeviceDesc", "data": "USB Input Device"})
 	fs := run(t, w, DefaultConfig())
+	if has(fs, "win2", "END_IPKVM_USB") == nil || has(fs, "win2", "END_USB_GADGET_ONLY_HID") != nil {
+		t.Fatalf("win2: KVM yes, gadget-only no: %v", fs)
+	}
+	if has(fs, "win", "END_USB_GADGET_ONLY_HID") != nil {
+		t.Fatal("NanoKVM ids are not the Linux gadget")
+	}
+	if f := has(fs, "win", "END_IPKVM_USB"); f == nil || f.Details["products"] != "NanoKVM (Sipeed)" {
+		t.Fatalf("Windows NanoKVM: %v", fs)
+	}
 	if has(fs, "farm", "END_IPKVM_USB") == nil || has(fs, "farm", "END_USB_GADGET_ONLY_HID") == nil {
 		t.Fatalf("farm: %v", fs)
 	}
@@ -287,6 +310,8 @@ func TestInputSourceVersusClaimedCountry(t *testing.T) {
 	w.person("us", "US", "America/Chicago", "")
 	w.person("kr", "KR", "Asia/Seoul", "")
 	w.person("none", "", "", "")
+	w.person("tzonly", "", "America/Denver", "")
+	w.row("tzonly", "h-tz", "keyboard_layout_windows", t0, map[string]string{"data": "00000412"})
 	w.person("mac", "US", "America/New_York", "")
 	w.person("ru", "US", "America/New_York", "")
 	for _, s := range []string{"us", "kr", "none"} {
@@ -294,6 +319,8 @@ func TestInputSourceVersusClaimedCountry(t *testing.T) {
 	}
 	w.row("mac", "h-mac", "locale_macos", t0, map[string]string{"domain": "com.apple.HIToolbox", "key": "AppleEnabledInputSources", "subkey": "1/Input Mode", "value": "com.apple.inputmethod.Korean.2SetKorean"})
 	w.row("ru", "h-ru", "locale_windows", t0, map[string]string{"data": "ru-RU"})
+	w.person("lin", "US", "America/New_York", "")
+	w.row("lin", "h-lin", "keyboard_layout_linux", t0, map[string]string{"label": "XKBLAYOUT", "value": `"us,kr"`})
 	fs := run(t, w, DefaultConfig())
 	if f := has(fs, "us", "END_INPUT_LOCALE_MISMATCH"); f == nil || f.Details["language"] != "ko" {
 		t.Fatalf("Korean layout with claimed US: %v", fs)
@@ -301,11 +328,17 @@ func TestInputSourceVersusClaimedCountry(t *testing.T) {
 	if has(fs, "kr", "END_INPUT_LOCALE_MISMATCH") != nil || has(fs, "none", "END_INPUT_LOCALE_MISMATCH") != nil {
 		t.Fatal("no contradiction with claimed KR or with no claim")
 	}
+	if f := has(fs, "tzonly", "END_INPUT_LOCALE_MISMATCH"); f == nil || f.Details["claimed_country"] != "US" {
+		t.Fatalf("claimed time zone America/Denver claims the US: %v", fs)
+	}
 	if has(fs, "mac", "END_INPUT_LOCALE_MISMATCH") == nil {
 		t.Fatal("macOS Korean input source missed")
 	}
 	if has(fs, "ru", "END_INPUT_LOCALE_MISMATCH") != nil {
 		t.Fatal("ru is not watched by default")
+	}
+	if has(fs, "lin", "END_INPUT_LOCALE_MISMATCH") == nil {
+		t.Fatal("Linux XKB layout kr missed")
 	}
 	cfg := DefaultConfig()
 	cfg.WatchLanguages = []string{"ko", "ru"}
@@ -435,5 +468,51 @@ func TestUnavailableWithoutPack(t *testing.T) {
 	_, err := New(detect.Deps{Services: map[string]any{}})
 	if !errors.Is(err, detect.ErrUnavailable) {
 		t.Fatalf("want ErrUnavailable, got %v", err)
+	}
+}
+
+// metaStore is a store that only answers the calls the detector makes.
+type metaStore struct {
+	store.Store
+	meta map[string][]byte
+}
+
+func (m metaStore) ListMeta(_ context.Context, _, prefix string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for k, v := range m.meta {
+		if len(k) >= len(prefix) && k[:len(prefix)] == prefix {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+func (m metaStore) SubjectsByIdentifier(context.Context, string, model.IdentifierKind, string) ([]string, error) {
+	return nil, nil
+}
+
+func TestRegisteredTravelExcusesEgress(t *testing.T) {
+	w := &world{}
+	w.person("p", "US", "America/Chicago", "")
+	for i := 0; i < 6; i++ {
+		at := t0.AddDate(0, 0, i)
+		info := &model.IPInfo{Country: "JP", City: "Tokyo", Residential: true}
+		if i == 0 {
+			info = &model.IPInfo{Country: "US", Region: "TX", City: "Austin", Residential: true}
+		}
+		e := w.row("p", "h", "egress_ip", at, map[string]string{"public_ip": "203.0.113.5"})
+		e.Endpoint.PublicIP, e.Endpoint.IPInfo = "203.0.113.5", info
+		w.row("p", "h", "time", at, map[string]string{"local_timezone": map[bool]string{true: "America/Chicago", false: "Asia/Tokyo"}[i == 0]})
+	}
+	fs := run(t, w, DefaultConfig())
+	if has(fs, "p", "END_EGRESS_LOCATION_MISMATCH") == nil || has(fs, "p", "END_TIMEZONE_MISMATCH") == nil {
+		t.Fatalf("without a registered trip, five days in Tokyo are away: %v", fs)
+	}
+	st := metaStore{meta: map[string][]byte{
+		"network/travel/p/2026-09-02/JP": []byte(`{"person_id":"p","start_date":"2026-09-02","end_date":"2026-09-06","country":"JP"}`),
+	}}
+	fs = runStore(t, w, DefaultConfig(), st)
+	if has(fs, "p", "END_EGRESS_LOCATION_MISMATCH") != nil || has(fs, "p", "END_TIMEZONE_MISMATCH") != nil {
+		t.Fatalf("registered trip must excuse the days away: %v", fs)
 	}
 }

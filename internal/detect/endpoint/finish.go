@@ -9,12 +9,16 @@ import (
 
 	"github.com/redflag-dev/redflag/internal/detect"
 	"github.com/redflag-dev/redflag/internal/indicators"
+	"github.com/redflag-dev/redflag/internal/ingest/travel"
 	"github.com/redflag-dev/redflag/internal/model"
 )
 
 // Finish implements detect.Finisher: it resolves hosts to subjects and
 // emits every finding.
 func (d *Detector) Finish(ctx context.Context, env *detect.Env, emit detect.Emit) error {
+	if err := d.loadTravel(ctx, env.Tenant); err != nil {
+		return err
+	}
 	names := make([]string, 0, len(d.hosts))
 	for n := range d.hosts {
 		names = append(names, n)
@@ -47,6 +51,27 @@ func (d *Detector) Finish(ctx context.Context, env *detect.Env, emit detect.Emit
 		d.egress(h, s, emit, shared)
 	}
 	d.sharedEgress(env, shared, emit)
+	return nil
+}
+
+// loadTravel adds the trips registered with `redflag ingest travel` (kept
+// in the store's Meta space) to the configured ones, once per tenant.
+func (d *Detector) loadTravel(ctx context.Context, tenant string) error {
+	if d.store == nil || d.travelLoaded[tenant] {
+		return nil
+	}
+	d.travelLoaded[tenant] = true
+	trips, err := travel.Load(ctx, d.store, tenant)
+	if err != nil {
+		return fmt.Errorf("load registered travel: %w", err)
+	}
+	for _, t := range trips {
+		from, err1 := time.Parse("2006-01-02", t.StartDate)
+		to, err2 := time.Parse("2006-01-02", t.EndDate)
+		if err1 == nil && err2 == nil {
+			d.travel[t.PersonID] = append(d.travel[t.PersonID], [2]time.Time{from, to.Add(24*time.Hour - time.Nanosecond)})
+		}
+	}
 	return nil
 }
 
@@ -275,7 +300,7 @@ func isInput(u usbDev) bool {
 		return true
 	}
 	t := " " + indicators.TextKey(u.vendor+" "+u.model) + " "
-	for _, w := range []string{" keyboard ", " mouse ", " trackpad ", " touchpad ", " receiver ", " hid ", " keyboard/trackpad "} {
+	for _, w := range []string{" keyboard ", " keyboards ", " mouse ", " mice ", " trackpad ", " touchpad ", " receiver ", " hid "} {
 		if strings.Contains(t, w) {
 			return true
 		}
@@ -285,6 +310,9 @@ func isInput(u usbDev) bool {
 
 func (d *Detector) inputs(h *hostState, s *model.Subject, emit detect.Emit) {
 	country := strings.ToUpper(strings.TrimSpace(s.Address.Country))
+	if country == "" {
+		country = zoneCountry[s.ClaimedTimezone] // the claimed time zone says where, too
+	}
 	if country == "" {
 		return // nothing claimed to contradict
 	}

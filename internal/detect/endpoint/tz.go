@@ -96,3 +96,19 @@ func claimedOffset(zone string, at time.Time) (int, bool) {
 	}
 	return offs[0], true
 }
+
+// zoneCountry maps common IANA zones to their country, for a subject who
+// claimed a time zone but no address country.
+var zoneCountry = map[string]string{
+	"America/New_York": "US", "America/Chicago": "US", "America/Denver": "US", "America/Los_Angeles": "US",
+	"America/Phoenix": "US", "America/Anchorage": "US", "Pacific/Honolulu": "US", "America/Detroit": "US",
+	"America/Indiana/Indianapolis": "US", "America/Boise": "US", "America/Toronto": "CA", "America/Vancouver": "CA",
+	"America/Edmonton": "CA", "America/Winnipeg": "CA", "America/Halifax": "CA", "America/Mexico_City": "MX",
+	"America/Sao_Paulo": "BR", "America/Argentina/Buenos_Aires": "AR", "America/Bogota": "CO", "Europe/London": "GB",
+	"Europe/Dublin": "IE", "Europe/Berlin": "DE", "Europe/Paris": "FR", "Europe/Madrid": "ES", "Europe/Rome": "IT",
+	"Europe/Amsterdam": "NL", "Europe/Warsaw": "PL", "Europe/Kyiv": "UA", "Europe/Kiev": "UA", "Europe/Moscow": "RU",
+	"Europe/Bucharest": "RO", "Europe/Stockholm": "SE", "Asia/Kolkata": "IN", "Asia/Seoul": "KR", "Asia/Tokyo": "JP",
+	"Asia/Shanghai": "CN", "Asia/Hong_Kong": "HK", "Asia/Taipei": "TW", "Asia/Singapore": "SG", "Asia/Manila": "PH",
+	"Asia/Jakarta": "ID", "Asia/Ho_Chi_Minh": "VN", "Asia/Bangkok": "TH", "Asia/Dubai": "AE", "Asia/Pyongyang": "KP",
+	"Australia/Sydney": "AU", "Australia/Melbourne": "AU", "Pacific/Auckland": "NZ", "Africa/Lagos": "NG",
+}

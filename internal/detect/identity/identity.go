@@ -316,6 +316,9 @@ func (f *finisher) reuse() {
 			fd.Details = map[string]string{"identifier": key, "others": strings.Join(others, ",")}
 			f.put(fd)
 		}
+		// near-duplicate resumes and photos: one finding per kind, every link as evidence
+		near := map[string]*model.Finding{}
+		var order []string
 		for _, l := range f.g.LinksOf(s.ID) {
 			var def model.ReasonDef
 			switch l.Reason {
@@ -329,14 +332,27 @@ func (f *finisher) reuse() {
 			if sameName(s, f.env.Subject(l.B)) {
 				continue
 			}
-			fd := model.NewFinding(Name, def, s.ID, "link:"+l.Reason+":"+l.B, f.env.Now)
+			fd := near[l.Reason]
+			if fd == nil {
+				x := model.NewFinding(Name, def, s.ID, "link:"+l.Reason, f.env.Now)
+				x.Details = map[string]string{"link": l.Reason}
+				fd = &x
+				near[l.Reason] = fd
+				order = append(order, l.Reason)
+			}
 			note := fmt.Sprintf("near-duplicate resume (estimated similarity %.2f)", l.Weight)
 			if l.Reason == graph.LinkPhoto {
 				note = fmt.Sprintf("photo pHash %d bits away (threshold %d)", int(l.Weight), idn.PhotoMatchDistance)
 			}
-			fd.Evidence = []model.EvidenceRef{{Kind: model.EvSubject, ID: l.B, Note: note + "; name " + nameOf(f.env, l.B)}}
-			fd.Details = map[string]string{"link": l.Reason, "other": l.B, "weight": strconv.FormatFloat(l.Weight, 'f', 2, 64)}
-			f.put(fd)
+			fd.Evidence = append(fd.Evidence, model.EvidenceRef{Kind: model.EvSubject, ID: l.B, Note: note + "; name " + nameOf(f.env, l.B)})
+			if o := fd.Details["others"]; o != "" {
+				fd.Details["others"] = o + "," + l.B
+			} else {
+				fd.Details["others"] = l.B
+			}
+		}
+		for _, r := range order {
+			f.put(*near[r])
 		}
 	})
 }
@@ -407,15 +423,23 @@ func (f *finisher) farms() {
 		for _, s := range sortedKeys(away) {
 			r := away[s]
 			sub := f.env.Subject(s)
-			if sub == nil || sub.HireDate == nil || f.home[s].Key == "" {
+			if sub == nil || f.home[s].Key == "" {
 				continue
 			}
-			days := r.ev.Time.Sub(*sub.HireDate).Hours() / 24
-			if days < -float64(f.d.cfg.OnboardingDays) || days > float64(f.d.cfg.OnboardingDays) {
-				continue
-			}
-			if f.env.Now.Sub(*sub.HireDate).Hours()/24 > float64(f.d.cfg.RecentHireDays) {
-				continue
+			// Applicants and offers: any equipment shipment is an onboarding
+			// one. Workers: only shipments around a recent hire date (older
+			// records may predate a move).
+			if sub.Kind != model.KindApplicant {
+				if sub.HireDate == nil {
+					continue
+				}
+				days := r.ev.Time.Sub(*sub.HireDate).Hours() / 24
+				if days < -float64(f.d.cfg.OnboardingDays) || days > float64(f.d.cfg.OnboardingDays) {
+					continue
+				}
+				if f.env.Now.Sub(*sub.HireDate).Hours()/24 > float64(f.d.cfg.RecentHireDays) {
+					continue
+				}
 			}
 			fd := model.NewFinding(Name, NotHome, s, "ship_address:"+key, r.ev.Time)
 			fd.Evidence = []model.EvidenceRef{{Kind: model.EvEvent, ID: r.event, Note: "shipped to " + key + "; home is " + f.home[s].Key}}

@@ -126,6 +126,14 @@ func TestLaptopFarmButNotFamilyOrMover(t *testing.T) {
 	if !r.has("n1", NotHome.Code) {
 		t.Errorf("recent hire shipped away from home: %v", r.codes("n1"))
 	}
+	// an applicant with an offer: equipment to go elsewhere than the ID address
+	ap := applicant("ap1", "Ola Nord", "", "", "", "offer")
+	subjects = append(subjects, ap)
+	events = append(events, ship("s8", "ap1", day(-2), "1 Forwarder Way", "62799"))
+	r = run(t, nil, subjects, events)
+	if !r.has("ap1", NotHome.Code) {
+		t.Errorf("applicant shipped away from home: %v", r.codes("ap1"))
+	}
 }
 
 func TestGenericShippingAddressIsNoFarm(t *testing.T) {

@@ -24,9 +24,12 @@ type Config struct {
 	WindowCountries int           `koanf:"window_countries"`
 	WindowASNs      int           `koanf:"window_asns"`
 	// Shared IP (laptop farm, N04) and shared MFA device (N05).
-	SharedIPMinAccounts  int           `koanf:"shared_ip_min_accounts"`
-	SharedIPWindow       time.Duration `koanf:"shared_ip_window"`
-	SharedMFAMinAccounts int           `koanf:"shared_mfa_min_accounts"`
+	SharedIPMinAccounts int           `koanf:"shared_ip_min_accounts"`
+	SharedIPWindow      time.Duration `koanf:"shared_ip_window"`
+	// An IP shared by more accounts than this is an office or carrier NAT
+	// nobody registered as corporate, not a laptop farm; it is skipped.
+	SharedIPMaxAccounts  int `koanf:"shared_ip_max_accounts"`
+	SharedMFAMinAccounts int `koanf:"shared_mfa_min_accounts"`
 	// Activity hours (N09).
 	HoursMinSamples int     `koanf:"hours_min_samples"` // distinct (day, hour) slots
 	HoursMinGain    float64 `koanf:"hours_min_gain"`    // mean log-likelihood gain per slot of UTC+8/9 over the claimed zone
@@ -68,6 +71,7 @@ func Defaults() Config {
 		WindowASNs:           4,
 		SharedIPMinAccounts:  2,
 		SharedIPWindow:       30 * 24 * time.Hour,
+		SharedIPMaxAccounts:  12,
 		SharedMFAMinAccounts: 2,
 		HoursMinSamples:      30,
 		HoursMinGain:         0.4,
@@ -75,7 +79,7 @@ func Defaults() Config {
 		HoursMaxWeekend:      0.1,
 		SessionMax:           24 * time.Hour,
 		NewAccountDays:       30,
-		NewAccountFirstN:     20,
+		NewAccountFirstN:     10,
 	}
 }
 

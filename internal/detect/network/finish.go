@@ -24,6 +24,9 @@ func events(ids []string) []model.EvidenceRef {
 // Finish implements detect.Finisher: it emits each subject's findings from
 // its state and runs the cross-subject joins.
 func (d *Detector) Finish(_ context.Context, env *detect.Env, emit detect.Emit) error {
+	if env != d.env {
+		d.reset(env) // a run without sign-ins: nothing from an earlier run
+	}
 	if d.loadErr != nil {
 		return d.loadErr
 	}
@@ -65,6 +68,16 @@ func (d *Detector) Finish(_ context.Context, env *detect.Env, emit detect.Emit) 
 		}
 		if sub != nil && sub.Address.Region != "" && len(st.regions) >= max(3, d.cfg.RegionRecent/2) {
 			want := normRegion(claimed, sub.Address.Region)
+			comparable := true
+			if claimed != "US" {
+				// Outside the US the HR record and the databases may name a
+				// region differently (ISO code vs name): compare like with like.
+				for _, r := range st.regions {
+					if (len(r) <= 3) != (len(want) <= 3) {
+						comparable = false
+					}
+				}
+			}
 			counts := map[string]int{}
 			for _, r := range st.regions {
 				counts[r]++
@@ -75,7 +88,7 @@ func (d *Detector) Finish(_ context.Context, env *detect.Env, emit detect.Emit) 
 					best, bn = r, n
 				}
 			}
-			if best != want && counts[want]*2 < len(st.regions) && bn*2 > len(st.regions) {
+			if comparable && best != want && counts[want]*2 < len(st.regions) && bn*2 > len(st.regions) {
 				var ev []string
 				for i, r := range st.regions {
 					if r == best && len(ev) < maxEvidence {
@@ -120,8 +133,8 @@ func (d *Detector) Finish(_ context.Context, env *detect.Env, emit detect.Emit) 
 		sa, sb := env.Subject(a), env.Subject(b)
 		return sa != nil && sb != nil && !sa.Address.IsZero() && sa.Address.Key() == sb.Address.Key()
 	}
-	d.shared(d.ipUse, model.IDIP, CodeSharedIP, d.cfg.SharedIPMinAccounts, d.cfg.SharedIPWindow, sameHome, out)
-	d.shared(d.mfaUse, model.IDMFADevice, CodeSharedMFA, d.cfg.SharedMFAMinAccounts, 0, nil, out)
+	d.shared(d.ipUse, model.IDIP, CodeSharedIP, d.cfg.SharedIPMinAccounts, d.cfg.SharedIPMaxAccounts, d.cfg.SharedIPWindow, sameHome, out)
+	d.shared(d.mfaUse, model.IDMFADevice, CodeSharedMFA, d.cfg.SharedMFAMinAccounts, 0, 0, nil, out)
 	return nil
 }
 
@@ -139,13 +152,13 @@ func countryList(m map[string]int, hr map[string]bool, wantHR bool) string {
 // shared emits, for every identifier used by enough subjects whose uses
 // fall within window of each other, one finding per subject that links the
 // other subjects.
-func (d *Detector) shared(m map[string]map[string]*use, kind model.IdentifierKind, code string, minAccounts int, window time.Duration, excuse func(a, b string) bool, out func(string, string, string, time.Time, []model.EvidenceRef, map[string]string)) {
+func (d *Detector) shared(m map[string]map[string]*use, kind model.IdentifierKind, code string, minAccounts, maxAccounts int, window time.Duration, excuse func(a, b string) bool, out func(string, string, string, time.Time, []model.EvidenceRef, map[string]string)) {
 	if minAccounts < 2 {
 		minAccounts = 2
 	}
 	keys := make([]string, 0, len(m))
 	for k, subs := range m {
-		if len(subs) >= minAccounts {
+		if len(subs) >= minAccounts && (maxAccounts <= 0 || len(subs) <= maxAccounts) {
 			keys = append(keys, k)
 		}
 	}

@@ -122,6 +122,7 @@ type Detector struct {
 	mfaUse    map[string]map[string]*use // mfa device -> subject -> use
 	locs      map[string]*time.Location
 	maxPerKey int
+	env       *detect.Env     // the run the state belongs to
 	st        store.Store     // registered travel lives in its Meta space
 	loaded    map[string]bool // tenants whose travel is loaded
 	loadErr   error
@@ -192,6 +193,20 @@ func (d *Detector) viewOf(s *model.SignIn) view {
 	return v
 }
 
+func (d *Detector) reset(env *detect.Env) {
+	d.env = env
+	d.subj = map[string]*subjState{}
+	d.ipUse = map[string]map[string]*use{}
+	d.mfaUse = map[string]map[string]*use{}
+	if len(d.loaded) > 0 {
+		trips, err := d.cfg.trips()
+		if err == nil {
+			d.trips = trips
+		}
+		d.loaded = map[string]bool{}
+	}
+}
+
 // loadTravel adds the tenant's registered trips (redflag ingest travel)
 // to the configured ones, once.
 func (d *Detector) loadTravel(tenant string) {
@@ -239,10 +254,27 @@ func isSignIn(s *model.SignIn) bool {
 	return true
 }
 
+// isStep says whether a successful event is a step of a sign-in already
+// counted (an MFA verification, a challenge), not a sign-in of its own.
+func isStep(s *model.SignIn) bool {
+	et := strings.ToLower(s.EventType)
+	for _, w := range []string{"mfa", "factor", "verify", "verification", "challenge"} {
+		if strings.Contains(et, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // Observe implements detect.EventDetector.
 func (d *Detector) Observe(_ context.Context, env *detect.Env, ev *model.Event, _ detect.Emit) {
 	if ev.Kind != model.EvSignIn || ev.SignIn == nil || ev.SubjectID == "" {
 		return
+	}
+	if env != d.env {
+		// A new run (Engine.Run builds a new Env and streams every event
+		// again): start from empty state so nothing is counted twice.
+		d.reset(env)
 	}
 	d.loadTravel(env.Tenant)
 	s := ev.SignIn
@@ -256,6 +288,15 @@ func (d *Detector) Observe(_ context.Context, env *detect.Env, ev *model.Event, 
 	if !isSignIn(s) {
 		return
 	}
+	// N05: MFA device.
+	if s.MFADeviceID != "" {
+		d.addUse(d.mfaUse, strings.ToLower(s.MFADeviceID), ev)
+	}
+	// One sign-in often logs several steps (Okta session start then MFA;
+	// Google login then verification): only the primary step counts below.
+	if isStep(s) {
+		return
+	}
 	v := d.viewOf(s)
 	// Activity hours: distinct (day, hour) slots in UTC.
 	slot := ev.Time.Unix() / 3600
@@ -267,10 +308,6 @@ func (d *Detector) Observe(_ context.Context, env *detect.Env, ev *model.Event, 
 		st.slots++
 	}
 	st.lastTime = ev.Time
-	// N05: MFA device.
-	if s.MFADeviceID != "" {
-		d.addUse(d.mfaUse, strings.ToLower(s.MFADeviceID), ev)
-	}
 	// N01.
 	if in := s.IPInfo; in != nil {
 		switch {
@@ -364,7 +401,21 @@ func (d *Detector) window(st *subjState, ev *model.Event, v view, travel bool) {
 	if travel {
 		c = "" // a registered trip's country does not count
 	}
+	// Only an event that brings a new country or ASN into the window can
+	// change the answer; most do not, and cost one scan without allocating.
+	newC, newA := c != "", v.asn != 0
+	for _, w := range st.win {
+		if w.country == c {
+			newC = false
+		}
+		if w.asn == v.asn {
+			newA = false
+		}
+	}
 	st.win = append(st.win, winEntry{t: ev.Time, country: c, asn: v.asn, id: ev.ID})
+	if !newC && !newA {
+		return
+	}
 	countries := map[string]string{}
 	asns := map[uint32]string{}
 	for _, w := range st.win {
@@ -379,7 +430,7 @@ func (d *Detector) window(st *subjState, ev *model.Event, v view, travel bool) {
 			}
 		}
 	}
-	if d.cfg.WindowCountries > 1 && len(countries) >= d.cfg.WindowCountries && countries[c] == ev.ID {
+	if newC && d.cfg.WindowCountries > 1 && len(countries) >= d.cfg.WindowCountries && countries[c] == ev.ID {
 		st.multiCountry.n++
 		st.multiCountry.last = ev.Time
 		if len(st.multiCountry.ids) < maxEvidence {
@@ -387,7 +438,7 @@ func (d *Detector) window(st *subjState, ev *model.Event, v view, travel bool) {
 		}
 		st.multiCountryDetail = strings.Join(sortedKeys(countries), ",")
 	}
-	if d.cfg.WindowASNs > 1 && len(asns) >= d.cfg.WindowASNs && asns[v.asn] == ev.ID {
+	if newA && d.cfg.WindowASNs > 1 && len(asns) >= d.cfg.WindowASNs && asns[v.asn] == ev.ID {
 		st.multiASN.n++
 		st.multiASN.last = ev.Time
 		if len(st.multiASN.ids) < maxEvidence {

@@ -222,6 +222,11 @@ func TestLaptopFarmSharedIP(t *testing.T) {
 		f.subject(s, "US", "CA", "").Address.Line = s + " Main St"
 	}
 	f.subjects[len(f.subjects)-1].Address = f.subjects[len(f.subjects)-2].Address // a family at one home
+	for i := 0; i < 13; i++ {                                                     // an unregistered office NAT: too many accounts for a farm
+		id := fmt.Sprintf("office%d", i)
+		f.subject(id, "US", "CA", "").Address.Line = id
+		f.signin(id, t0, ip("73.9.9.9"))
+	}
 	f.signin("fam1", t0, ip("73.8.8.8"))
 	f.signin("fam2", t0, ip("73.8.8.8"))
 	f.signin("w1", t0, ip("73.5.5.5"))
@@ -241,7 +246,7 @@ func TestLaptopFarmSharedIP(t *testing.T) {
 			t.Errorf("%s: %v", s, got[s])
 		}
 	}
-	for _, s := range []string{"solo", "v1", "c1", "old1", "old2", "fam1", "fam2"} {
+	for _, s := range []string{"solo", "v1", "c1", "old1", "old2", "fam1", "fam2", "office0"} {
 		if has(got, s, CodeSharedIP) {
 			t.Errorf("%s flagged: %v", s, got[s][CodeSharedIP])
 		}
@@ -365,5 +370,43 @@ func TestRegisteredWithConfig(t *testing.T) {
 	eng, err := detect.NewEngine(detect.Deps{}, Name)
 	if err != nil || len(eng.Detectors()) != 1 || len(eng.Reasons()) != len(reasonDefs) {
 		t.Fatalf("engine: %v", err)
+	}
+}
+
+func TestMFAStepsDoNotCountAsSignIns(t *testing.T) {
+	f := &fx{}
+	f.subject("v", "US", "CA", "")
+	f.subject("w", "US", "CA", "")
+	step := func(s *model.SignIn) { s.EventType = "user.authentication.auth_via_mfa" }
+	f.signin("v", t0, vpn(""))
+	f.signin("v", t0.Add(time.Second), vpn(""), step, mfa("phone-9")) // the same sign-in's MFA step
+	f.signin("w", t0, mfa("PHONE-9"), step)
+	got := f.run(t, Defaults())
+	if has(got, "v", CodeVPN) {
+		t.Errorf("one VPN sign-in with its MFA step counted twice: %v", got["v"])
+	}
+	if !has(got, "v", CodeSharedMFA) || !has(got, "w", CodeSharedMFA) {
+		t.Errorf("MFA steps must still feed the shared-device join: %v", got)
+	}
+}
+
+func TestSecondRunOnSameDetectorDoesNotDoubleCount(t *testing.T) {
+	d, err := New(Defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs := []model.Subject{{ID: "v", Address: model.Address{Country: "US"}}}
+	ev := model.Event{ID: "e1", Kind: model.EvSignIn, Time: t0, SubjectID: "v", SignIn: &model.SignIn{EventType: "user.session.start", Outcome: "success", IP: "38.1.1.1", IPInfo: &model.IPInfo{VPN: true}}}
+	for run := 0; run < 2; run++ {
+		env := detect.NewEnv("default", subs, t0)
+		col := detect.NewCollector()
+		e := ev
+		d.Observe(context.Background(), env, &e, col.Emit)
+		if err := d.Finish(context.Background(), env, col.Emit); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(col.Findings()); n != 0 {
+			t.Fatalf("run %d: one VPN sign-in (below vpn_min_signins) gave %d findings", run, n)
+		}
 	}
 }

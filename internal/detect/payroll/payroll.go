@@ -74,7 +74,7 @@ func init() {
 				return nil, fmt.Errorf("detectors.%s: %w", Name, err)
 			}
 		}
-		return New(cfg, applicant.LookupsFrom(deps.Services, detect.SvcIndicators, detect.SvcSanctions)), nil
+		return New(cfg, applicant.LookupsFrom(deps.Services)), nil
 	})
 }
 

@@ -335,3 +335,66 @@ func TestUpdateOverHTTP(t *testing.T) {
 		t.Errorf("tor: %+v", a)
 	}
 }
+
+func TestCSVLayouts(t *testing.T) {
+	city := "start,end,country_code,state1,state2,city,postcode,latitude,longitude,timezone\n" +
+		"175.45.176.0,175.45.179.255,KP,Pyongyang,,Pyongyang,,39.0339,125.7543,Asia/Pyongyang\n" +
+		"2001:db8::,2001:db8::ffff,JP,Tokyo,,Tokyo,,35.68,139.69,Asia/Tokyo\n"
+	rf, err := readCSV(strings.NewReader(city), "city.csv")
+	if err != nil || rf.layout != "city" {
+		t.Fatalf("%v %+v", err, rf)
+	}
+	if f := rf.lookup(netip.MustParseAddr("175.45.177.9")); f.country != "KP" || f.city != "Pyongyang" || !f.hasCoords {
+		t.Errorf("v4 city: %+v", f)
+	}
+	if f := rf.lookup(netip.MustParseAddr("2001:db8::42")); f.country != "JP" {
+		t.Errorf("v6 city: %+v", f)
+	}
+	if f := rf.lookup(netip.MustParseAddr("175.45.180.1")); f.found {
+		t.Errorf("outside every range: %+v", f)
+	}
+	// The -num variants write addresses as integers.
+	num, err := readCSV(strings.NewReader("16777216,16777471,13335,Cloudflare\n"), "asn-num.csv")
+	if err != nil || num.layout != "asn" {
+		t.Fatal(err)
+	}
+	if f := num.lookup(netip.MustParseAddr("1.0.0.1")); f.asn != 13335 || f.asOrg != "Cloudflare" {
+		t.Errorf("num: %+v", f)
+	}
+	if _, err := readCSV(strings.NewReader("1.0.0.0,1.0.0.255,13335,Cloudflare\n1.0.1.0,x,1,y\n"), "bad.csv"); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("bad row not reported with its line: %v", err)
+	}
+}
+
+func FuzzReadCSV(f *testing.F) {
+	f.Add("1.0.0.0,1.0.0.255,13335,Cloudflare\n")
+	f.Add("start,end,cc\n1.0.0.0,1.0.0.255,AU\n::,::ff,US\n")
+	f.Add("175.45.176.0,175.45.179.255,KP,Pyongyang,,Pyongyang,,39.0,125.7,Asia/Pyongyang\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		rf, err := readCSV(strings.NewReader(in), "fz.csv")
+		if err != nil {
+			return
+		}
+		for _, a := range []string{"1.0.0.1", "::1", "175.45.177.1"} {
+			_ = rf.lookup(netip.MustParseAddr(a))
+		}
+	})
+}
+
+func FuzzReadList(f *testing.F) {
+	f.Add("10.0.0.0/8\n# c\n1.2.3.4\n2001:db8::/32\n")
+	f.Add("AS9009 # M247\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		var tb tagBuilder
+		asn := map[uint32]uint64{}
+		if _, err := readList(strings.NewReader(in), "fz", 1, false, &tb, asn); err == nil {
+			tt, err := tb.build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = tt.lookup(netip.MustParseAddr("10.1.2.3"))
+			_ = tt.lookup(netip.MustParseAddr("2001:db8::1"))
+		}
+		_, _ = readList(strings.NewReader(in), "fz", 1, true, &tb, asn)
+	})
+}

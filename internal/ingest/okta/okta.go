@@ -63,7 +63,10 @@ type LogEvent struct {
 		ExternalSessionID string `json:"externalSessionId"`
 	} `json:"authenticationContext"`
 	DebugContext *struct {
-		DebugData map[string]signin.Flex `json:"debugData"`
+		DebugData struct {
+			DeviceFingerprint signin.Flex `json:"deviceFingerprint"`
+			Factor            signin.Flex `json:"factor"`
+		} `json:"debugData"`
 	} `json:"debugContext"`
 	Outcome *struct {
 		Result string `json:"result"`
@@ -134,8 +137,8 @@ func FromLogEvent(le *LogEvent, raw []byte) (model.Event, error) {
 	}
 	var factor string
 	if dc := le.DebugContext; dc != nil {
-		s.DeviceID = string(dc.DebugData["deviceFingerprint"])
-		factor = string(dc.DebugData["factor"])
+		s.DeviceID = string(dc.DebugData.DeviceFingerprint)
+		factor = string(dc.DebugData.Factor)
 	}
 	mfaEvent := factor != "" || strings.Contains(le.EventType, "mfa") || strings.Contains(le.EventType, "factor")
 	if d := le.Device; d != nil && !mfaEvent {

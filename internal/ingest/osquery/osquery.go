@@ -103,6 +103,7 @@ type builder struct {
 	ownsInput    bool // input bytes are not reused by the caller
 	rd           *bytes.Reader
 	dec          *jsontext.Decoder
+	in           interner
 }
 
 func newBuilder(tenant, file string, rep *ingest.Report) *builder {
@@ -419,7 +420,11 @@ func (p *builder) row(r *record, spec *QuerySpec, host, action string, at time.T
 		p.rep.Warn(ingest.RowError{File: p.file, Line: line, Field: "columns.public_ip", Msg: fmt.Sprintf("%q is not a public IP address", ip)})
 	}
 	if raw == nil {
-		raw, _ = jsonv2.Marshal(rawRow{Name: r.Name, HostIdentifier: host, UnixTime: unix, Action: action, Decorations: r.Decorations, Columns: cols, Counter: r.Counter})
+		var err error
+		raw, err = jsonv2.Marshal(rawRow{Name: r.Name, HostIdentifier: host, UnixTime: unix, Action: action, Decorations: r.Decorations, Columns: cols, Counter: r.Counter}, decodeOpts)
+		if err != nil {
+			raw = nil // never keep half a record as evidence
+		}
 	} else if p.ownsInput {
 		raw = bytes.TrimSpace(raw) // the line is this builder's own copy
 	} else {
@@ -491,7 +496,7 @@ func Ingest(ctx context.Context, r io.Reader, name string, opt Options, sink ing
 			cur = &chunk{}
 			return nil
 		}
-		scanErr = Scan(ctx, r, func(b []byte, n int) error {
+		scanErr = scan(ctx, r, func(b []byte, n int) error {
 			cur.lines = append(cur.lines, line{b: append([]byte(nil), b...), n: n})
 			if len(cur.lines) >= chunkLines {
 				return send()
@@ -499,6 +504,13 @@ func Ingest(ctx context.Context, r io.Reader, name string, opt Options, sink ing
 			return nil
 		}, func(n int, err error) {
 			cur.lines = append(cur.lines, line{n: n, err: err})
+		}, func() error {
+			// A live stream (tail -F | redflag ingest osquery -) has paused:
+			// hand on the partial chunk rather than wait for 256 lines.
+			if len(cur.lines) > 0 {
+				return send()
+			}
+			return nil
 		})
 		if len(cur.lines) > 0 && scanErr == nil {
 			scanErr = send()
@@ -509,10 +521,10 @@ func Ingest(ctx context.Context, r io.Reader, name string, opt Options, sink ing
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			names := map[string]*QuerySpec{}
+			b := &builder{tenant: opt.Tenant, file: name, names: map[string]*QuerySpec{}, ownsInput: true}
 			for c := range jobs {
 				var res result
-				b := &builder{tenant: opt.Tenant, file: name, rep: &res.rep, names: names, ownsInput: true}
+				b.rep = &res.rep
 				for _, l := range c.lines {
 					res.rep.Read++
 					if l.err != nil {
@@ -521,12 +533,7 @@ func Ingest(ctx context.Context, r io.Reader, name string, opt Options, sink ing
 					}
 					var err error
 					if res.items, err = b.value(l.b, l.n, res.items); err != nil {
-						re := ingest.RowError{File: name, Line: l.n, Msg: err.Error()}
-						var fe interface{ Field() string }
-						if errors.As(err, &fe) {
-							re.Field = fe.Field()
-						}
-						res.rep.Reject(re)
+						res.rep.Reject(rowError(name, l.n, err))
 					}
 				}
 				c.res <- res
@@ -562,6 +569,12 @@ func Ingest(ctx context.Context, r io.Reader, name string, opt Options, sink ing
 				}
 			}
 		}
+		// Nothing else queued (a paused live stream): store what we have.
+		if sinkErr == nil && len(c.lines) < chunkLines && len(order) == 0 {
+			if sinkErr = flush(); sinkErr != nil {
+				cancel()
+			}
+		}
 	}
 	wg.Wait()
 	if sinkErr != nil {
@@ -578,23 +591,37 @@ func Ingest(ctx context.Context, r io.Reader, name string, opt Options, sink ing
 // bad is told about lines it cannot read (too long). An error from fn stops
 // the scan.
 func Scan(ctx context.Context, r io.Reader, fn func(b []byte, line int) error, bad func(line int, err error)) error {
+	return scan(ctx, r, fn, bad, nil)
+}
+
+// scan is Scan with idle, called when the input has no more buffered data
+// (a live stream waits for its writer): the caller can hand on what it holds.
+func scan(ctx context.Context, r io.Reader, fn func(b []byte, line int) error, bad func(line int, err error), idle func() error) error {
 	br := bufio.NewReaderSize(r, 1<<20)
 	// Sniff: a document whose first non-space byte is '[' is one JSON array.
-	for {
-		c, err := br.Peek(1)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
+	// Look only at what is buffered, so that a live stream is not waited on.
+	for n := 1; ; {
+		head, err := br.Peek(n)
+		if len(head) == 0 {
+			if err == io.EOF {
+				return nil
+			}
 			return fmt.Errorf("read: %w", err)
 		}
-		if c[0] == ' ' || c[0] == '\t' || c[0] == '\r' || c[0] == '\n' || c[0] == 0xEF || c[0] == 0xBB || c[0] == 0xBF {
+		if b := br.Buffered(); b > len(head) {
+			head, _ = br.Peek(b)
+		}
+		t := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+		if len(t) > 0 {
+			if t[0] == '[' {
+				return scanArray(ctx, br, fn, bad)
+			}
 			break
 		}
-		if c[0] == '[' {
-			return scanArray(ctx, br, fn, bad)
+		if err != nil || len(head) >= 64<<10 {
+			break // only white space so far
 		}
-		break
+		n = len(head) + 1
 	}
 	line := 0
 	var long []byte
@@ -634,6 +661,11 @@ func Scan(ctx context.Context, r io.Reader, fn func(b []byte, line int) error, b
 		}
 		if err != nil {
 			return fmt.Errorf("read line %d: %w", line+1, err)
+		}
+		if idle != nil && br.Buffered() == 0 {
+			if e := idle(); e != nil {
+				return e
+			}
 		}
 	}
 }
@@ -685,6 +717,19 @@ func eachArrayElem(doc []byte, first int, fn func(b []byte, line int) error, bad
 	return nil
 }
 
+// rowError turns a record error into a report entry naming the field.
+func rowError(file string, line int, err error) ingest.RowError {
+	re := ingest.RowError{File: file, Line: line, Msg: err.Error()}
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		re.Field = fe.Name
+		if err == error(fe) {
+			re.Msg = fe.Msg
+		}
+	}
+	return re
+}
+
 // FieldError names the field of a rejected record.
 type FieldError struct {
 	Name string
@@ -713,6 +758,10 @@ func (p *builder) decode(data []byte, r *record) error {
 		p.dec.Reset(p.rd, decodeOpts)
 	}
 	d := p.dec
+	if p.in == nil {
+		p.in = interner{}
+	}
+	in := p.in
 	if err := expect(d, '{', "an object"); err != nil {
 		return err
 	}
@@ -725,43 +774,47 @@ func (p *builder) decode(data []byte, r *record) error {
 			_, err := d.ReadToken()
 			return orSyntax(err)
 		}
-		nt, err := d.ReadToken()
+		nv, err := d.ReadValue()
 		if err != nil {
 			return err
 		}
-		switch nt.String() {
+		name, err := in.name(nv)
+		if err != nil {
+			return err
+		}
+		switch name {
 		case "name":
-			r.Name, err = scalar(d)
+			r.Name, err = in.scalar(d)
 		case "hostIdentifier":
-			r.HostIdentifier, err = scalar(d)
+			r.HostIdentifier, err = in.scalar(d)
 		case "hostname":
-			r.Hostname, err = scalar(d)
+			r.Hostname, err = in.scalar(d)
 		case "calendarTime":
-			r.CalendarTime, err = scalar(d)
+			r.CalendarTime, err = in.scalar(d)
 		case "unixTime":
-			r.UnixTime, err = scalar(d)
+			r.UnixTime, err = in.scalar(d)
 		case "counter":
-			r.Counter, err = scalar(d)
+			r.Counter, err = in.scalar(d)
 		case "action":
-			r.Action, err = scalar(d)
+			r.Action, err = in.scalar(d)
 		case "log_type":
-			r.LogType, err = scalar(d)
+			r.LogType, err = in.scalar(d)
 		case "severity":
 			var v string
-			v, err = scalar(d)
+			v, err = in.scalar(d)
 			r.Severity = &v
 		case "message":
 			var v string
-			v, err = scalar(d)
+			v, err = in.scalar(d)
 			r.Message = &v
 		case "decorations":
-			r.Decorations, err = object(d)
+			r.Decorations, err = in.object(d)
 		case "columns":
-			r.Columns, err = object(d)
+			r.Columns, err = in.object(d)
 		case "snapshot":
-			r.Snapshot, err = objects(d)
+			r.Snapshot, err = in.objects(d)
 		case "diffResults":
-			r.DiffResults, err = diff(d)
+			r.DiffResults, err = in.diff(d)
 		case "data":
 			var v jsontext.Value
 			if v, err = d.ReadValue(); err == nil {
@@ -785,14 +838,31 @@ func (p *builder) decode(data []byte, r *record) error {
 
 func expect(d *jsontext.Decoder, kind jsontext.Kind, what string) error {
 	if k := d.PeekKind(); k != kind {
-		if k == 0 {
-			_, err := d.ReadToken()
+		if _, err := d.ReadValue(); err != nil || k == 0 {
 			return orSyntax(err)
 		}
-		return fmt.Errorf("want %s, got %v", what, k)
+		return fmt.Errorf("want %s, got %s", what, kindName(k))
 	}
 	_, err := d.ReadToken()
 	return err
+}
+
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean"
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return "something else"
 }
 
 func orSyntax(err error) error {
@@ -802,26 +872,75 @@ func orSyntax(err error) error {
 	return err
 }
 
+// interner shares the strings that repeat across rows (column names,
+// short values such as "0", "1", "501"), saving an allocation each.
+type interner map[string]string
+
+const internMax = 4096
+
+// internLen bounds interned values: flags and small codes ("0", "1", "501")
+// repeat; longer values (pids, paths) mostly do not.
+const internLen = 12
+
+func (in interner) get(b []byte) string {
+	if s, ok := in[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(in) < internMax {
+		in[s] = s
+	}
+	return s
+}
+
+// text turns a raw JSON value into its text: a string unquoted, a number
+// or boolean as written, null as "", an object or array as its JSON.
+func (in interner) text(v jsontext.Value, intern bool) (string, error) {
+	if len(v) == 0 {
+		return "", nil
+	}
+	switch v[0] {
+	case '"':
+		body := v[1 : len(v)-1]
+		if bytes.IndexByte(body, '\\') >= 0 {
+			u, err := jsontext.AppendUnquote(nil, v)
+			return string(u), err
+		}
+		if intern && len(body) <= internLen {
+			return in.get(body), nil
+		}
+		return string(body), nil
+	case 'n':
+		return "", nil
+	case '{', '[':
+		return string(v), nil
+	}
+	if intern && len(v) <= internLen {
+		return in.get(v), nil
+	}
+	return string(v), nil
+}
+
+// name returns an object member name, interned: names repeat on every row.
+func (in interner) name(v jsontext.Value) (string, error) {
+	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
+		return in.get(v[1 : len(v)-1]), nil
+	}
+	return in.text(v, false)
+}
+
 // scalar reads a string, number, boolean or null (as "") as text; an
 // object or array is kept as its JSON text.
-func scalar(d *jsontext.Decoder) (string, error) {
-	switch d.PeekKind() {
-	case '{', '[':
-		v, err := d.ReadValue()
-		return string(v), err
-	case 'n':
-		_, err := d.ReadToken()
-		return "", err
-	}
-	t, err := d.ReadToken()
+func (in interner) scalar(d *jsontext.Decoder) (string, error) {
+	v, err := d.ReadValue()
 	if err != nil {
 		return "", err
 	}
-	return t.String(), nil
+	return in.text(v, true)
 }
 
 // object reads a JSON object of scalars; null is a nil map.
-func object(d *jsontext.Decoder) (row, error) {
+func (in interner) object(d *jsontext.Decoder) (row, error) {
 	if d.PeekKind() == 'n' {
 		_, err := d.ReadToken()
 		return nil, err
@@ -839,12 +958,15 @@ func object(d *jsontext.Decoder) (row, error) {
 			_, err := d.ReadToken()
 			return nil, orSyntax(err)
 		}
-		nt, err := d.ReadToken()
+		nv, err := d.ReadValue()
 		if err != nil {
 			return nil, err
 		}
-		name := nt.String() // the token is void after the next read
-		v, err := scalar(d)
+		name, err := in.name(nv) // nv is void after the next read
+		if err != nil {
+			return nil, err
+		}
+		v, err := in.scalar(d)
 		if err != nil {
 			return nil, err
 		}
@@ -855,7 +977,7 @@ func object(d *jsontext.Decoder) (row, error) {
 }
 
 // objects reads an array of objects; null is a nil slice.
-func objects(d *jsontext.Decoder) ([]row, error) {
+func (in interner) objects(d *jsontext.Decoder) ([]row, error) {
 	if d.PeekKind() == 'n' {
 		_, err := d.ReadToken()
 		return nil, err
@@ -873,7 +995,7 @@ func objects(d *jsontext.Decoder) ([]row, error) {
 			_, err := d.ReadToken()
 			return nil, orSyntax(err)
 		}
-		m, err := object(d)
+		m, err := in.object(d)
 		if err != nil {
 			return nil, err
 		}
@@ -885,7 +1007,7 @@ func objects(d *jsontext.Decoder) ([]row, error) {
 	return out, err
 }
 
-func diff(d *jsontext.Decoder) (*diffResults, error) {
+func (in interner) diff(d *jsontext.Decoder) (*diffResults, error) {
 	if d.PeekKind() == 'n' {
 		_, err := d.ReadToken()
 		return nil, err
@@ -909,9 +1031,9 @@ func diff(d *jsontext.Decoder) (*diffResults, error) {
 		}
 		switch nt.String() {
 		case "added":
-			out.Added, err = objects(d)
+			out.Added, err = in.objects(d)
 		case "removed":
-			out.Removed, err = objects(d)
+			out.Removed, err = in.objects(d)
 		default:
 			err = d.SkipValue()
 		}

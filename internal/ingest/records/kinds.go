@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redflag-dev/redflag/internal/fingerprint"
+	"github.com/redflag-dev/redflag/internal/identity"
 	"github.com/redflag-dev/redflag/internal/model"
 )
 
@@ -246,8 +247,26 @@ func (p *Parser) people(r Row) (Parsed, error) {
 	if s.GitHubLogin != "" {
 		out.Identifiers = append(out.Identifiers, p.ident(model.IDCodeLogin, strings.ToLower(s.GitHubLogin), s.ID, at))
 	}
+	// The identity normalisers (E.164, canonical mailbox, address key) are
+	// stricter than the checks above: add their warnings for fields not
+	// warned about yet, so an unparseable phone or address is never silent.
+	_, iw := identity.Extract(&s, identity.Options{})
+	for _, w := range iw {
+		if !hasWarning(s.Warnings, w.Field) {
+			s.Warnings = append(s.Warnings, w)
+		}
+	}
 	out.Warnings = s.Warnings
 	return out, nil
+}
+
+func hasWarning(ws []model.Warning, field string) bool {
+	for _, w := range ws {
+		if w.Field == field {
+			return true
+		}
+	}
+	return false
 }
 
 func isAlpha(s string) bool {

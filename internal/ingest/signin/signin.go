@@ -176,7 +176,7 @@ func Run(ctx context.Context, r io.Reader, opt Options, parse ParseFunc, sink in
 		err = readErr
 	}
 	if err == nil {
-		err = b.Flush(ctx)
+		err = b.Close(ctx)
 	}
 	if err != nil {
 		return rep, fmt.Errorf("%s: %w", opt.File, err)
@@ -190,9 +190,19 @@ type Batcher struct {
 	sink ingest.Sink
 	rep  *ingest.Report
 	evs  []model.Event
-	ids  map[idKey]*model.Identifier
+	// Identifiers: every distinct (kind, value, subject) of the run, sent
+	// once when first seen, and again at the end if its first/last-seen
+	// times moved (a store upsert per event would dominate the ingest).
+	known map[idKey]*idState
+	dirty []idKey
 	// ownsRaw: the raw records passed to Add are not reused by the caller.
 	ownsRaw bool
+}
+
+type idState struct {
+	id                  model.Identifier
+	sent                bool
+	sentFirst, sentLast time.Time
 }
 
 type idKey struct {
@@ -205,7 +215,7 @@ func NewBatcher(opt Options, sink ingest.Sink, rep *ingest.Report) *Batcher {
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 2000
 	}
-	return &Batcher{opt: opt, sink: sink, rep: rep, ids: map[idKey]*model.Identifier{}}
+	return &Batcher{opt: opt, sink: sink, rep: rep, known: map[idKey]*idState{}}
 }
 
 // Add takes the events parsed from one record.
@@ -254,16 +264,17 @@ func (b *Batcher) identifiers(ev *model.Event) {
 			return
 		}
 		key := idKey{k, v, ev.SubjectID}
-		if id, ok := b.ids[key]; ok {
-			if ev.Time.Before(id.FirstSeen) {
-				id.FirstSeen = ev.Time
+		if st, ok := b.known[key]; ok {
+			if ev.Time.Before(st.id.FirstSeen) {
+				st.id.FirstSeen = ev.Time
 			}
-			if ev.Time.After(id.LastSeen) {
-				id.LastSeen = ev.Time
+			if ev.Time.After(st.id.LastSeen) {
+				st.id.LastSeen = ev.Time
 			}
 			return
 		}
-		b.ids[key] = &model.Identifier{Tenant: ev.Tenant, Kind: k, Value: v, SubjectID: ev.SubjectID, Source: ev.Source, FirstSeen: ev.Time, LastSeen: ev.Time}
+		b.known[key] = &idState{id: model.Identifier{Tenant: ev.Tenant, Kind: k, Value: v, SubjectID: ev.SubjectID, Source: ev.Source, FirstSeen: ev.Time, LastSeen: ev.Time}}
+		b.dirty = append(b.dirty, key)
 	}
 	add(model.IDIdPLogin, s.Login)
 	if s.Outcome == "success" || s.Outcome == "challenge" || s.Outcome == "" {
@@ -272,23 +283,48 @@ func (b *Batcher) identifiers(ev *model.Event) {
 	add(model.IDMFADevice, s.MFADeviceID)
 }
 
-// Flush sends what is batched.
+// Flush sends the batched events with the identifiers first seen since
+// the last flush.
 func (b *Batcher) Flush(ctx context.Context) error {
-	if len(b.evs) == 0 && len(b.ids) == 0 {
+	if len(b.evs) == 0 && len(b.dirty) == 0 {
 		return nil
 	}
-	ids := make([]model.Identifier, 0, len(b.ids))
-	for _, id := range b.ids {
-		ids = append(ids, *id)
+	ids := make([]model.Identifier, 0, len(b.dirty))
+	for _, k := range b.dirty {
+		st := b.known[k]
+		ids = append(ids, st.id)
+		st.sent, st.sentFirst, st.sentLast = true, st.id.FirstSeen, st.id.LastSeen
 	}
 	evs := b.evs
-	b.evs = nil
-	b.ids = map[idKey]*model.Identifier{}
+	b.evs, b.dirty = nil, nil
 	if b.sink == nil {
 		return nil
 	}
 	if err := b.sink.Events(ctx, evs, ids); err != nil {
 		return fmt.Errorf("store batch: %w", err)
+	}
+	return nil
+}
+
+// Close flushes and then sends the identifiers whose first/last-seen times
+// moved after they were sent.
+func (b *Batcher) Close(ctx context.Context) error {
+	if err := b.Flush(ctx); err != nil {
+		return err
+	}
+	var ids []model.Identifier
+	for _, st := range b.known {
+		if st.sent && (!st.id.FirstSeen.Equal(st.sentFirst) || !st.id.LastSeen.Equal(st.sentLast)) {
+			ids = append(ids, st.id)
+			st.sentFirst, st.sentLast = st.id.FirstSeen, st.id.LastSeen
+		}
+	}
+	for len(ids) > 0 && b.sink != nil {
+		n := min(len(ids), b.opt.BatchSize)
+		if err := b.sink.Events(ctx, nil, ids[:n]); err != nil {
+			return fmt.Errorf("store identifiers: %w", err)
+		}
+		ids = ids[n:]
 	}
 	return nil
 }

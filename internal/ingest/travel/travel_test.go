@@ -45,3 +45,19 @@ func TestIngestCSVAndJSONL(t *testing.T) {
 		t.Errorf("country name not normalised: %+v", trips)
 	}
 }
+
+func FuzzIngest(f *testing.F) {
+	f.Add("person_id,start_date,end_date,country\nW1,2026-03-01,2026-03-05,FR\n")
+	f.Add(`{"person_id":"W4","start_date":"2026-04-01","end_date":"2026-04-02","country":"KR"}` + "\n")
+	st, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(f.TempDir(), "f.db"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { st.Close() })
+	f.Fuzz(func(t *testing.T, in string) {
+		rep, err := Ingest(context.Background(), strings.NewReader(in), "fz", "", st)
+		if err == nil && rep.Accepted+rep.Rejected != rep.Read {
+			t.Fatalf("counts %+v", rep)
+		}
+	})
+}
