@@ -161,19 +161,25 @@ func (a *App) benchIngest(ctx context.Context, out io.Writer, o benchIngestOpts)
 	if err := bus.WaitCaughtUp(ctx, c, st, 100*time.Millisecond); err != nil {
 		return err
 	}
+	// ... and the partitions are spread over all of them (a worker that joins
+	// later would move partitions in the middle of the measurement).
+	kv, err := c.JS.KeyValue(ctx, c.Names.Bucket())
+	if err != nil {
+		return err
+	}
 	for {
-		owned, err := c.JS.KeyValue(ctx, c.Names.Bucket())
-		if err != nil {
-			return err
-		}
-		keys, _ := owned.Keys(ctx)
+		keys, _ := kv.Keys(ctx)
 		n := 0
+		owners := map[string]bool{}
 		for _, k := range keys {
 			if strings.HasPrefix(k, "part.") {
-				n++
+				if e, err := kv.Get(ctx, k); err == nil {
+					n++
+					owners[string(e.Value())] = true
+				}
 			}
 		}
-		if n == o.partitions {
+		if n == o.partitions && len(owners) == min(o.workers, o.partitions) {
 			break
 		}
 		select {
@@ -182,7 +188,6 @@ func (a *App) benchIngest(ctx context.Context, out io.Writer, o benchIngestOpts)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-
 	var mu sync.Mutex
 	var lags []int64
 	processed := 0

@@ -31,6 +31,7 @@ func init() {
 	Defaults["bus.dedupe"] = d.Dedupe.String()
 	Defaults["bus.lease_ttl"] = d.LeaseTTL.String()
 	Defaults["bus.batch"] = d.Batch
+	Defaults["bus.batch_bytes"] = d.BatchBytes
 	Defaults["bus.analyze_every"] = d.AnalyzeEvery.String()
 	Defaults["bus.analyze_max"] = d.AnalyzeMax.String()
 	Defaults["bus.listen"] = ""
@@ -50,7 +51,7 @@ func (a *App) BusConfig() bus.Config {
 	c := bus.Config{
 		Mode: k.String("bus.mode"), URL: k.String("bus.url"), Listen: k.String("bus.listen"), Prefix: k.String("bus.prefix"),
 		Partitions: k.Int("bus.partitions"), Replicas: k.Int("bus.replicas"), MaxAge: k.Duration("bus.max_age"),
-		Dedupe: k.Duration("bus.dedupe"), LeaseTTL: k.Duration("bus.lease_ttl"), Batch: k.Int("bus.batch"),
+		Dedupe: k.Duration("bus.dedupe"), LeaseTTL: k.Duration("bus.lease_ttl"), Batch: k.Int("bus.batch"), BatchBytes: k.Int("bus.batch_bytes"),
 		AnalyzeEvery: k.Duration("bus.analyze_every"), AnalyzeMax: k.Duration("bus.analyze_max"),
 		StoreDir: k.String("bus.store_dir"),
 	}
@@ -190,7 +191,10 @@ func (a *App) startEmbeddedWorker(ctx context.Context, c *bus.Conn) error {
 	if running {
 		return nil
 	}
-	w, err := a.NewWorker(ctx, c, "embedded", true)
+	// No leader in-process: `ingest` and `demo` call Analyze once at the end,
+	// as the direct mode does (analyzeOnBus), so that one run leaves one
+	// analysis behind (scores' previous levels and case history included).
+	w, err := a.NewWorker(ctx, c, "embedded", false)
 	if err != nil {
 		return err
 	}
@@ -246,17 +250,33 @@ func (a *App) analyzeOnBus(ctx context.Context, w io.Writer) (bool, error) {
 	if err != nil {
 		return true, err
 	}
-	if a.BusMode() == bus.ModeEmbedded {
-		if err := a.startEmbeddedWorker(ctx, c); err != nil {
-			return true, err
-		}
-	}
 	if d := a.K.Duration("bus.wait"); d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
 	start := time.Now()
+	if a.BusMode() == bus.ModeEmbedded {
+		// The in-process worker stores; once it has caught up, run the
+		// cross-person stage, scoring and cases here, once.
+		if err := a.startEmbeddedWorker(ctx, c); err != nil {
+			return true, err
+		}
+		if err := bus.WaitCaughtUp(ctx, c, st, 50*time.Millisecond); err != nil {
+			return true, err
+		}
+		newDet := func() ([]detect.Detector, error) { return a.NewDetectors(ctx) }
+		pl, err := a.Pipeline(ctx)
+		if err != nil {
+			return true, err
+		}
+		analyze := bus.Analyzer(newDet, func(string) (*pipeline.Pipeline, error) { return pl, nil }, a.Now)
+		if err := analyze(ctx, a.Tenant()); err != nil {
+			return true, err
+		}
+		fmt.Fprintf(w, "analysed on the embedded bus (%.1fs)\n", time.Since(start).Seconds())
+		return true, nil
+	}
 	fmt.Fprintln(w, "waiting for the workers to process and analyse what was published ...")
 	if err := bus.WaitIdle(ctx, c, st, 100*time.Millisecond); err != nil {
 		return true, err

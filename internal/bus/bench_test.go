@@ -46,7 +46,7 @@ func BenchmarkWorkers(b *testing.B) {
 			pub := &Publisher{C: c, Tenant: "bench"}
 			evs := benchEvents(b.N, "e")
 			ctx := context.Background()
-			if err := WaitCaughtUp(ctx, c, st, 10*time.Millisecond); err != nil {
+			if err := WaitCaughtUp(ctx, c, st, 100*time.Millisecond); err != nil {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
@@ -55,7 +55,7 @@ func BenchmarkWorkers(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			if err := WaitCaughtUp(ctx, c, st, 10*time.Millisecond); err != nil {
+			if err := WaitCaughtUp(ctx, c, st, 100*time.Millisecond); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")

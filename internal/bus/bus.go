@@ -6,9 +6,9 @@
 // Ingestion publishes each event to the subject
 // <prefix>.<tenant>.events.<partition>, the partition being a hash of the
 // tenant and the event's subject (person) ID, so one person's events always
-// land in one partition, in publish order. Subject (person) records go to
-// <prefix>.<tenant>.subjects and reach every partition, so that every
-// worker sees the people its detectors look up.
+// land in one partition, in publish order. Subject (person) records are sent
+// to every partition of the tenant, so that every worker sees the people its
+// detectors look up, in stream order with the events.
 //
 // Workers (Worker) share the partitions through leases in a JetStream
 // key-value bucket: each partition has one owner at a time, which consumes it
@@ -52,17 +52,18 @@ const (
 
 // Config configures the bus. Zero fields take the defaults in Defaults.
 type Config struct {
-	Mode       string        `koanf:"mode"`       // off | embedded | external
-	URL        string        `koanf:"url"`        // external: nats://host:4222[,nats://…]
-	StoreDir   string        `koanf:"store_dir"`  // embedded: JetStream file store
-	Listen     string        `koanf:"listen"`     // embedded: optional host:port to expose (default: no port)
-	Prefix     string        `koanf:"prefix"`     // subject prefix and stream name base
-	Partitions int           `koanf:"partitions"` // fixed when the stream is created
-	Replicas   int           `koanf:"replicas"`   // stream replicas on a cluster (3 in production)
-	MaxAge     time.Duration `koanf:"max_age"`    // how long the stream keeps events
-	Dedupe     time.Duration `koanf:"dedupe"`     // duplicate-publish window
-	LeaseTTL   time.Duration `koanf:"lease_ttl"`  // a dead worker's partitions move after this
-	Batch      int           `koanf:"batch"`      // messages a worker commits at once
+	Mode       string        `koanf:"mode"`        // off | embedded | external
+	URL        string        `koanf:"url"`         // external: nats://host:4222[,nats://…]
+	StoreDir   string        `koanf:"store_dir"`   // embedded: JetStream file store
+	Listen     string        `koanf:"listen"`      // embedded: optional host:port to expose (default: no port)
+	Prefix     string        `koanf:"prefix"`      // subject prefix and stream name base
+	Partitions int           `koanf:"partitions"`  // fixed when the stream is created
+	Replicas   int           `koanf:"replicas"`    // stream replicas on a cluster (3 in production)
+	MaxAge     time.Duration `koanf:"max_age"`     // how long the stream keeps events
+	Dedupe     time.Duration `koanf:"dedupe"`      // duplicate-publish window
+	LeaseTTL   time.Duration `koanf:"lease_ttl"`   // a dead worker's partitions move after this
+	Batch      int           `koanf:"batch"`       // messages a worker commits at once, at most
+	BatchBytes int           `koanf:"batch_bytes"` // payload bytes a worker commits at once, about
 	// AnalyzeEvery is how often the leader checks whether to run the
 	// cross-subject stage; it runs when the partitions have caught up, or at
 	// the latest after AnalyzeMax of continuous traffic.
@@ -73,7 +74,7 @@ type Config struct {
 // Defaults returns the default configuration.
 func Defaults() Config {
 	return Config{Mode: ModeOff, Prefix: "redflag", Partitions: 16, Replicas: 1, MaxAge: 7 * 24 * time.Hour,
-		Dedupe: 10 * time.Minute, LeaseTTL: 6 * time.Second, Batch: 1000, AnalyzeEvery: time.Second, AnalyzeMax: 5 * time.Minute}
+		Dedupe: 10 * time.Minute, LeaseTTL: 6 * time.Second, Batch: 1000, BatchBytes: 2 << 20, AnalyzeEvery: time.Second, AnalyzeMax: 5 * time.Minute}
 }
 
 func (c Config) withDefaults() Config {
@@ -101,6 +102,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Batch <= 0 {
 		c.Batch = d.Batch
+	}
+	if c.BatchBytes <= 0 {
+		c.BatchBytes = d.BatchBytes
 	}
 	if c.AnalyzeEvery <= 0 {
 		c.AnalyzeEvery = d.AnalyzeEvery
@@ -145,9 +149,6 @@ func (n Names) Bucket() string { return strings.ReplaceAll(n.Prefix, "-", "_") +
 func (n Names) EventSubject(tenant string, p int) string {
 	return fmt.Sprintf("%s.%s.events.%d", n.Prefix, tenant, p)
 }
-
-// SubjectsSubject is where person records of the tenant are published.
-func (n Names) SubjectsSubject(tenant string) string { return n.Prefix + "." + tenant + ".subjects" }
 
 // DLQSubject is where poison messages of the tenant go.
 func (n Names) DLQSubject(tenant string) string { return n.Prefix + "-dlq." + tenant }
@@ -291,7 +292,7 @@ func (c *Conn) ensure(ctx context.Context) error {
 	// for a moment; wait for it rather than fail at start-up.
 	for attempt := 0; attempt < 60; attempt++ {
 		_, err := c.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-			Name: n.Stream(), Subjects: []string{n.Prefix + ".*.events.*", n.Prefix + ".*.subjects"},
+			Name: n.Stream(), Subjects: []string{n.Prefix + ".*.events.*"},
 			Storage: jetstream.FileStorage, Retention: jetstream.LimitsPolicy, MaxAge: c.Cfg.MaxAge,
 			Duplicates: c.Cfg.Dedupe, Replicas: c.Cfg.Replicas, Discard: jetstream.DiscardOld,
 		})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -66,6 +67,10 @@ func waitIdle(t *testing.T, c *Conn, st store.Store) {
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	if err := WaitIdle(ctx, c, st, 50*time.Millisecond); err != nil {
+		if f := os.Getenv("REDFLAG_TEST_DUMP"); f != "" {
+			buf := make([]byte, 1<<22)
+			os.WriteFile(f, buf[:runtime.Stack(buf, true)], 0o644)
+		}
 		t.Fatal(err)
 	}
 }
@@ -294,7 +299,7 @@ func FuzzValidate(f *testing.F) {
 	ev := model.Event{ID: "e1", Kind: model.EvSignIn, Time: testNow, SubjectID: "p1"}
 	good, _ := json.Marshal(Envelope{Type: "event", Tenant: "acme", Event: &ev})
 	f.Add(good, "redflag.acme.events.3")
-	f.Add([]byte(`{"type":"subject","tenant":"acme","subject":{"person_id":"p"}}`), "redflag.acme.subjects")
+	f.Add([]byte(`{"type":"subjects","tenant":"acme","subjects":[{"person_id":"p"}]}`), "redflag.acme.events.2")
 	f.Add([]byte(`{"type":"ids","tenant":"acme","ids":[{"kind":"email","value":"x","subject_id":"p","tenant":"globex"}]}`), "redflag.acme.events.1")
 	f.Add([]byte(`{}`), "redflag..events.1")
 	w := &Worker{C: &Conn{Names: Names{Prefix: "redflag", Partitions: 8}}}
@@ -353,3 +358,38 @@ var waitLimit = func() time.Duration {
 	}
 	return 3 * time.Minute
 }()
+
+// TestParityExternalNATS runs the parity check against the NATS server in
+// REDFLAG_TEST_NATS (CI: nats://127.0.0.1:4222), on a prefix of its own that
+// it deletes afterwards, with PostgreSQL when REDFLAG_TEST_POSTGRES is set.
+func TestParityExternalNATS(t *testing.T) {
+	url := os.Getenv("REDFLAG_TEST_NATS")
+	if url == "" {
+		t.Skip("REDFLAG_TEST_NATS is not set; skipping the parity test on an external NATS server")
+	}
+	tenants := []string{"acme", "globex"}
+	d := makeDataset(tenants, 30, 2000, 21)
+	ref := embeddedRun(t, d, tenants)
+	cfg := testConfig(t)
+	cfg.Mode, cfg.URL, cfg.StoreDir = ModeExternal, url, ""
+	ctx := context.Background()
+	c, err := Open(ctx, cfg, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		c.JS.DeleteStream(context.Background(), c.Names.Stream())
+		c.JS.DeleteStream(context.Background(), c.Names.DLQStream())
+		c.JS.DeleteKeyValue(context.Background(), c.Names.Bucket())
+		c.Close()
+	}()
+	st, _ := openStore(t, t.TempDir(), true)
+	startWorkers(t, c, st, 3)
+	publishAll(t, &Publisher{C: c}, d)
+	waitIdle(t, c, st)
+	for _, tn := range tenants {
+		if want, got := snapshot(t, ref, tn), snapshot(t, st, tn); want != got {
+			t.Fatalf("tenant %s on %s:\n%s", tn, url, diff(want, got))
+		}
+	}
+}

@@ -166,17 +166,22 @@ func Progress(ctx context.Context, c *Conn, st store.Store) (Status, error) {
 // WaitIdle returns once everything published so far is processed and
 // analyzed, polling every interval.
 func WaitIdle(ctx context.Context, c *Conn, st store.Store, interval time.Duration) error {
+	var last Status
+	var lastErr error
 	for {
 		s, err := Progress(ctx, c, st)
-		if err == nil && s.Idle() {
-			return nil
+		if err == nil {
+			if s.Idle() {
+				return nil
+			}
+			last = s
+		} else if ctx.Err() == nil {
+			lastErr = err
 		}
 		select {
 		case <-ctx.Done():
-			if err != nil {
-				return fmt.Errorf("wait for workers: %w (last error: %v)", ctx.Err(), err)
-			}
-			return fmt.Errorf("wait for workers: %w (pending %d, dirty %v)", ctx.Err(), s.Pending, s.Dirty())
+			return fmt.Errorf("wait for workers: %w (caught up %v, pending %d, processed %v, analysed %v, last error %v)",
+				ctx.Err(), last.CaughtUp, last.Pending, last.Processed, last.Analyzed, lastErr)
 		case <-time.After(interval):
 		}
 	}

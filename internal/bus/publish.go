@@ -22,12 +22,14 @@ import (
 // identifiers of one person. Every envelope names its tenant; a worker
 // refuses one whose subject names another.
 type Envelope struct {
-	Type    string             `json:"type"` // event | events | subject | ids
-	Tenant  string             `json:"tenant"`
-	Event   *model.Event       `json:"event,omitempty"`
-	Events  []model.Event      `json:"events,omitempty"` // type "events": one partition's events, in order
-	Subject *model.Subject     `json:"subject,omitempty"`
-	IDs     []model.Identifier `json:"ids,omitempty"`
+	Type    string         `json:"type"` // event | events | subjects | subject | ids
+	Tenant  string         `json:"tenant"`
+	Event   *model.Event   `json:"event,omitempty"`
+	Events  []model.Event  `json:"events,omitempty"` // type "events": one partition's events, in order
+	Subject *model.Subject `json:"subject,omitempty"`
+	// Subjects (type "subjects"): person records, sent to every partition.
+	Subjects []model.Subject    `json:"subjects,omitempty"`
+	IDs      []model.Identifier `json:"ids,omitempty"`
 }
 
 // Header names.
@@ -61,14 +63,19 @@ func digest(b []byte) string {
 	return hex.EncodeToString(h[:12])
 }
 
-// Subjects implements ingest.Sink: each person record with its own
-// identifiers is one message on the tenant's subjects subject.
+// Subjects implements ingest.Sink. Person records (with their own
+// identifiers) go, up to MaxEventsPerMsg per message, to every partition of
+// the tenant: each worker's detectors can then look up any person, and the
+// records stay in stream order with the events (one consumer filter per
+// partition, which nats-server 2.9 supports). The person's own partition
+// stores the record; the others only keep it in memory.
 func (p *Publisher) Subjects(ctx context.Context, subjects []model.Subject, ids []model.Identifier) error {
 	byS := map[string][]model.Identifier{}
 	for _, id := range ids {
 		byS[id.SubjectID] = append(byS[id.SubjectID], id)
 	}
-	var msgs []*nats.Msg
+	byT := map[string][]model.Subject{}
+	var tenants []string
 	for i := range subjects {
 		s := subjects[i]
 		t, err := p.tenant(s.Tenant)
@@ -76,13 +83,29 @@ func (p *Publisher) Subjects(ctx context.Context, subjects []model.Subject, ids 
 			return fmt.Errorf("subject %q: %w", s.ID, err)
 		}
 		s.Tenant = t
-		env := Envelope{Type: "subject", Tenant: t, Subject: &s, IDs: fillTenant(byS[s.ID], t)}
-		delete(byS, s.ID)
-		m, err := p.msg(p.C.Names.SubjectsSubject(t), env, "s/"+t+"/"+s.ID+"/")
-		if err != nil {
-			return err
+		if _, ok := byT[t]; !ok {
+			tenants = append(tenants, t)
 		}
-		msgs = append(msgs, m)
+		byT[t] = append(byT[t], s)
+	}
+	var msgs []*nats.Msg
+	for _, t := range tenants {
+		list := byT[t]
+		for start := 0; start < len(list); start += p.maxPerMsg() {
+			chunk := list[start:min(start+p.maxPerMsg(), len(list))]
+			var cids []model.Identifier
+			for _, s := range chunk {
+				cids = append(cids, fillTenant(byS[s.ID], t)...)
+				delete(byS, s.ID)
+			}
+			for part := 0; part < p.C.Names.Partitions; part++ {
+				m, err := p.msg(p.C.Names.EventSubject(t, part), Envelope{Type: "subjects", Tenant: t, Subjects: chunk, IDs: cids}, fmt.Sprintf("s/%s/%d/", t, part))
+				if err != nil {
+					return err
+				}
+				msgs = append(msgs, m)
+			}
+		}
 	}
 	rest, err := p.idMsgs(byS)
 	if err != nil {

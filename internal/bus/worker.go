@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,11 +52,14 @@ type Worker struct {
 	parts   map[int]*part
 	tenants map[string]*tenantState
 	notify  chan struct{}
+
+	leaseMu sync.Mutex
+	revs    map[int]uint64 // held partition leases and their revisions
+	lost    map[int]bool   // leases keepAlive failed to renew
 }
 
 type part struct {
 	p      int
-	rev    uint64 // lease revision
 	ck     checkpoint
 	ckRaw  []byte
 	ch     chan jetstream.Msg
@@ -66,7 +70,6 @@ type part struct {
 type tenantState struct {
 	env     *detect.Env
 	engines map[int]*detect.Engine
-	looked  map[string]bool // person IDs already looked up in the store
 }
 
 // checkpoint is what a partition owner commits with each batch.
@@ -106,10 +109,14 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.parts = map[int]*part{}
 	w.tenants = map[string]*tenantState{}
 	w.notify = make(chan struct{}, 1)
+	w.revs, w.lost = map[int]uint64{}, map[int]bool{}
 	log := w.Log.With("worker", w.ID)
 	log.Info("worker started", "partitions", w.C.Cfg.Partitions)
 
 	var wg sync.WaitGroup
+	kctx, stopKeep := context.WithCancel(ctx)
+	wg.Add(1)
+	go func() { defer wg.Done(); w.keepAlive(kctx) }()
 	if w.Analyze != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); w.leaderLoop(ctx) }()
@@ -117,7 +124,17 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		stopKeep()
+		all := map[int]bool{}
 		for p := range w.parts {
+			all[p] = true
+		}
+		w.leaseMu.Lock()
+		for p := range w.revs {
+			all[p] = true
+		}
+		w.leaseMu.Unlock()
+		for p := range all {
 			w.release(cctx, p)
 		}
 		w.kv.Delete(cctx, "member."+w.ID)
@@ -132,20 +149,43 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.maintain(ctx)
 			nextMaint = time.Now().Add(tick)
 		}
-		got := 0
+		got, bytes := 0, 0
+		var ps []*prepared
 		for _, p := range w.owned() {
 			pt := w.parts[p]
-			msgs := drain(pt.ch, w.C.Cfg.Batch)
+			msgs := drain(pt.ch, max(1, w.C.Cfg.Batch-got), max(1, w.C.Cfg.BatchBytes-bytes))
 			if len(msgs) == 0 {
 				continue
 			}
 			got += len(msgs)
-			if err := w.process(ctx, pt, msgs); err != nil {
+			for _, m := range msgs {
+				bytes += len(m.Data())
+			}
+			pr, err := w.prepare(ctx, pt, msgs)
+			if err != nil {
 				if ctx.Err() != nil {
 					break
 				}
 				log.Warn("partition dropped", "partition", p, "err", err)
 				w.drop(p)
+				continue
+			}
+			if pr != nil {
+				ps = append(ps, pr)
+			}
+			if got >= w.C.Cfg.Batch || bytes >= w.C.Cfg.BatchBytes {
+				break
+			}
+		}
+		if len(ps) > 0 {
+			if err := w.commitAll(ctx, ps); err != nil && ctx.Err() == nil {
+				// Another owner's checkpoint: drop every partition of the
+				// batch; those still ours are taken again from their
+				// checkpoints.
+				for _, pr := range ps {
+					log.Warn("partition dropped", "partition", pr.pt.p, "err", err)
+					w.drop(pr.pt.p)
+				}
 			}
 		}
 		if got == 0 {
@@ -159,12 +199,17 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
-func drain(ch chan jetstream.Msg, n int) []jetstream.Msg {
+// drain takes up to n messages and about maxBytes of payload from ch without
+// waiting. The byte bound keeps a commit (and so the lag of its first event)
+// small when messages carry many events each.
+func drain(ch chan jetstream.Msg, n, maxBytes int) []jetstream.Msg {
 	var out []jetstream.Msg
-	for len(out) < n {
+	size := 0
+	for len(out) < n && size < maxBytes {
 		select {
 		case m := <-ch:
 			out = append(out, m)
+			size += len(m.Data())
 		default:
 			return out
 		}
@@ -181,44 +226,85 @@ func (w *Worker) owned() []int {
 	return out
 }
 
-// maintain renews this worker's membership, works out which partitions it
-// should own (rendezvous hashing over the live members), and takes, renews or
-// hands back partition leases accordingly.
-func (w *Worker) maintain(ctx context.Context) {
-	log := w.Log.With("worker", w.ID)
-	if _, err := w.kv.Put(ctx, "member."+w.ID, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil {
-		log.Warn("membership heartbeat failed; waiting for the bus", "err", err)
-		// Without a heartbeat our leases may expire: stop work we can no
-		// longer prove we own. Commits are fenced in the store regardless.
-		for p, pt := range w.parts {
-			if _, err := w.kv.Update(ctx, leaseKey(p), []byte(w.ID), pt.rev); err != nil {
-				w.drop(p)
-			}
+// keepAlive renews the membership and the held leases every LeaseTTL/3, in
+// its own goroutine so that a long commit (or a store outage) never lets a
+// lease lapse while its owner is still working. A lease it fails to renew is
+// reported lost; the main loop then drops the partition.
+func (w *Worker) keepAlive(ctx context.Context) {
+	t := time.NewTicker(w.C.Cfg.LeaseTTL / 3)
+	defer t.Stop()
+	for {
+		if _, err := w.kv.Put(ctx, "member."+w.ID, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil && ctx.Err() == nil {
+			w.Log.Warn("membership heartbeat failed; waiting for the bus", "worker", w.ID, "err", err)
 		}
-		return
+		w.leaseMu.Lock()
+		held := make(map[int]uint64, len(w.revs))
+		for p, r := range w.revs {
+			held[p] = r
+		}
+		w.leaseMu.Unlock()
+		for p, rev := range held {
+			nrev, err := w.kv.Update(ctx, leaseKey(p), []byte(w.ID), rev)
+			w.leaseMu.Lock()
+			if cur, ok := w.revs[p]; ok && cur == rev {
+				if err != nil {
+					if ctx.Err() == nil {
+						w.Log.Warn("lease lost", "worker", w.ID, "partition", p, "err", err)
+					}
+					delete(w.revs, p)
+					w.lost[p] = true
+				} else {
+					w.revs[p] = nrev
+				}
+			}
+			w.leaseMu.Unlock()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// maintain drops partitions whose lease was lost, works out which partitions
+// this worker should own (rendezvous hashing over the live members), and
+// takes or hands back partitions accordingly.
+func (w *Worker) maintain(ctx context.Context) {
+	w.leaseMu.Lock()
+	lost := w.lost
+	w.lost = map[int]bool{}
+	w.leaseMu.Unlock()
+	for p := range lost {
+		w.drop(p)
 	}
 	members, err := w.members(ctx)
 	if err != nil {
-		log.Warn("list members", "err", err)
+		w.Log.Warn("list members", "worker", w.ID, "err", err)
 		return
+	}
+	if !slices.Contains(members, w.ID) {
+		return // our heartbeat has not landed yet (or the bus is down)
 	}
 	for p := 0; p < w.C.Cfg.Partitions; p++ {
 		mine := rendezvous(members, p) == w.ID
-		pt, held := w.parts[p]
+		_, held := w.parts[p]
+		w.leaseMu.Lock()
+		_, leased := w.revs[p]
+		w.leaseMu.Unlock()
 		switch {
-		case held && !mine:
+		case !mine && (held || leased):
+			// Also a partition dropped after an error whose lease we still
+			// renew: hand the lease over, or its new owner waits forever.
+			w.Log.Debug("partition moves", "worker", w.ID, "partition", p, "members", members, "owner", rendezvous(members, p))
 			w.release(ctx, p)
-		case held:
-			rev, err := w.kv.Update(ctx, leaseKey(p), []byte(w.ID), pt.rev)
-			if err != nil {
-				log.Warn("lease lost", "partition", p, "err", err)
-				w.drop(p)
-				continue
-			}
-			pt.rev = rev
-		case mine:
-			if err := w.acquire(ctx, p); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
-				log.Warn("acquire partition", "partition", p, "err", err)
+		case !held && mine:
+			if err := w.acquire(ctx, p); err != nil && ctx.Err() == nil {
+				lvl := slog.LevelWarn
+				if errors.Is(err, jetstream.ErrKeyExists) {
+					lvl = slog.LevelDebug // still leased by the previous owner
+				}
+				w.Log.Log(ctx, lvl, "acquire partition", "worker", w.ID, "partition", p, "err", err)
 			}
 		}
 	}
@@ -266,22 +352,23 @@ func mix64(z uint64) uint64 {
 // acquire takes the lease of partition p, reads its checkpoint and starts
 // consuming right after it.
 func (w *Worker) acquire(ctx context.Context, p int) error {
-	rev, err := w.kv.Create(ctx, leaseKey(p), []byte(w.ID))
-	if errors.Is(err, jetstream.ErrKeyExists) {
-		// Still ours from before a drop? Then renew it instead of waiting.
-		e, gerr := w.kv.Get(ctx, leaseKey(p))
-		if gerr != nil || string(e.Value()) != w.ID {
+	// A partition dropped after an error keeps its lease (keepAlive renews
+	// it); take it back without touching the bucket.
+	w.leaseMu.Lock()
+	_, have := w.revs[p]
+	w.leaseMu.Unlock()
+	if !have {
+		rev, err := w.kv.Create(ctx, leaseKey(p), []byte(w.ID))
+		if err != nil {
 			return err
 		}
-		if rev, err = w.kv.Update(ctx, leaseKey(p), []byte(w.ID), e.Revision()); err != nil {
-			return err
-		}
-	} else if err != nil {
-		return err
+		w.leaseMu.Lock()
+		w.revs[p] = rev
+		w.leaseMu.Unlock()
 	}
 	raw, ok, err := w.Store.GetMeta(ctx, SystemTenant, w.ckKey(p))
 	if err != nil {
-		w.kv.Delete(ctx, leaseKey(p))
+		// keep the lease: the next maintain tries again
 		return fmt.Errorf("read checkpoint: %w", err)
 	}
 	var ck checkpoint
@@ -301,13 +388,13 @@ func (w *Worker) acquire(ctx context.Context, p int) error {
 	}
 	n := w.C.Names
 	cc := jetstream.ConsumerConfig{
-		Durable:        n.consumer(p),
-		FilterSubjects: []string{n.EventSubject("*", p), n.Prefix + ".*.subjects"},
-		AckPolicy:      jetstream.AckAllPolicy,
-		AckWait:        time.Minute,
-		MaxAckPending:  -1,
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-		Replicas:       w.C.Cfg.Replicas,
+		Durable:       n.consumer(p),
+		FilterSubject: n.EventSubject("*", p),
+		AckPolicy:     jetstream.AckAllPolicy,
+		AckWait:       time.Minute,
+		MaxAckPending: -1,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		Replicas:      w.C.Cfg.Replicas,
 	}
 	if ck.Seq > 0 {
 		cc.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
@@ -316,20 +403,20 @@ func (w *Worker) acquire(ctx context.Context, p int) error {
 	// The checkpoint in the store, not the consumer's ack floor, says where to
 	// resume: recreate the consumer there.
 	if err := w.C.JS.DeleteConsumer(ctx, n.Stream(), cc.Durable); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
-		w.kv.Delete(ctx, leaseKey(p))
+		// keep the lease: the next maintain tries again
 		return fmt.Errorf("reset consumer: %w", err)
 	}
 	cons, err := w.C.JS.CreateConsumer(ctx, n.Stream(), cc)
 	if err != nil {
-		w.kv.Delete(ctx, leaseKey(p))
+		// keep the lease: the next maintain tries again
 		return fmt.Errorf("create consumer: %w", err)
 	}
 	pctx, cancel := context.WithCancel(ctx)
-	pt := &part{p: p, rev: rev, ck: ck, ckRaw: raw, ch: make(chan jetstream.Msg, 2*w.C.Cfg.Batch), cancel: cancel, done: make(chan struct{})}
+	pt := &part{p: p, ck: ck, ckRaw: raw, ch: make(chan jetstream.Msg, 2*w.C.Cfg.Batch), cancel: cancel, done: make(chan struct{})}
 	it, err := cons.Messages(jetstream.PullMaxMessages(2 * w.C.Cfg.Batch))
 	if err != nil {
 		cancel()
-		w.kv.Delete(ctx, leaseKey(p))
+		// keep the lease: the next maintain tries again
 		return fmt.Errorf("consume partition %d: %w", p, err)
 	}
 	go func() {
@@ -338,7 +425,22 @@ func (w *Worker) acquire(ctx context.Context, p int) error {
 		for {
 			m, err := it.Next()
 			if err != nil {
-				if pctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				if pctx.Err() != nil {
+					return
+				}
+				if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) {
+					// The consumer went away under us (deleted, or the
+					// server lost it): have the main loop drop the
+					// partition and take it again from its checkpoint,
+					// rather than own it with nothing flowing.
+					w.Log.Warn("partition consumer stopped; re-acquiring", "worker", w.ID, "partition", p, "err", err)
+					w.leaseMu.Lock()
+					w.lost[p] = true
+					w.leaseMu.Unlock()
+					select {
+					case w.notify <- struct{}{}:
+					default:
+					}
 					return
 				}
 				continue
@@ -366,7 +468,14 @@ func (w *Worker) drop(p int) {
 		return
 	}
 	pt.cancel()
-	<-pt.done
+	select {
+	case <-pt.done:
+	case <-time.After(2 * time.Second):
+		// The feeder is stuck in the client library; it exits when its
+		// iterator does, and what it still reads goes nowhere (the partition
+		// restarts from its checkpoint).
+		w.Log.Warn("partition feeder slow to stop; going on without it", "worker", w.ID, "partition", p)
+	}
 	delete(w.parts, p)
 	for _, ts := range w.tenants {
 		delete(ts.engines, p)
@@ -376,13 +485,16 @@ func (w *Worker) drop(p int) {
 // release hands a partition back: everything processed is committed, so
 // the next owner resumes from the checkpoint.
 func (w *Worker) release(ctx context.Context, p int) {
-	pt, ok := w.parts[p]
-	if !ok {
-		return
+	if _, ok := w.parts[p]; ok {
+		w.drop(p)
 	}
-	rev := pt.rev
-	w.drop(p)
-	w.kv.Delete(ctx, leaseKey(p), jetstream.LastRevision(rev))
+	w.leaseMu.Lock()
+	rev, ok := w.revs[p]
+	delete(w.revs, p)
+	w.leaseMu.Unlock()
+	if ok {
+		w.kv.Delete(ctx, leaseKey(p), jetstream.LastRevision(rev))
+	}
 	w.Log.Debug("partition released", "worker", w.ID, "partition", p)
 }
 
@@ -395,7 +507,7 @@ func (w *Worker) tenant(ctx context.Context, t string) (*tenantState, error) {
 	if err := w.Store.EachSubject(ctx, t, func(s model.Subject) error { subs = append(subs, s); return nil }); err != nil {
 		return nil, fmt.Errorf("load subjects of %s: %w", t, err)
 	}
-	ts := &tenantState{env: detect.NewEnv(t, subs, w.Now()), engines: map[int]*detect.Engine{}, looked: map[string]bool{}}
+	ts := &tenantState{env: detect.NewEnv(t, subs, w.Now()), engines: map[int]*detect.Engine{}}
 	w.tenants[t] = ts
 	return ts, nil
 }
@@ -433,28 +545,47 @@ func (w *Worker) engine(ctx context.Context, t string, ts *tenantState, p int) (
 	if e, ok := ts.engines[p]; ok {
 		return e, nil
 	}
-	ds, err := w.NewDetectors()
-	if err != nil {
-		return nil, fmt.Errorf("build detectors: %w", err)
-	}
-	e := detect.NewEngineWith(PerSubject(ds)...)
-	n := 0
-	discard := func(model.Finding) {}
-	err = w.Store.EachEvent(ctx, t, store.EventQuery{}, func(ev model.Event) error {
-		if w.C.Names.Partition(t, ev.SubjectID) != p {
-			return nil
+	// Rebuild every owned partition of the tenant that lacks an engine in one
+	// pass over the tenant's stored events: after a takeover they all need it.
+	todo := map[int]*detect.Engine{}
+	for q, pt := range w.parts {
+		if _, ok := ts.engines[q]; ok && q != p {
+			continue
 		}
-		n++
-		e.Observe(ctx, ts.env, &ev, discard)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("rebuild partition %d state of %s: %w", p, t, err)
+		ds, err := w.NewDetectors()
+		if err != nil {
+			return nil, fmt.Errorf("build detectors: %w", err)
+		}
+		e := detect.NewEngineWith(PerSubject(ds)...)
+		if pt.ck.Counts[t] == 0 {
+			ts.engines[q] = e // nothing of this tenant committed here: fresh state
+			continue
+		}
+		todo[q] = e
 	}
-	if n > 0 {
-		w.Log.Info("partition state rebuilt from store", "worker", w.ID, "tenant", t, "partition", p, "events", n)
+	if len(todo) > 0 {
+		n := 0
+		discard := func(model.Finding) {}
+		start := time.Now()
+		err := w.Store.EachEvent(ctx, t, store.EventQuery{}, func(ev model.Event) error {
+			if e, ok := todo[w.C.Names.Partition(t, ev.SubjectID)]; ok {
+				n++
+				e.Observe(ctx, ts.env, &ev, discard)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("rebuild partition state of %s: %w", t, err)
+		}
+		for q, e := range todo {
+			ts.engines[q] = e
+		}
+		w.Log.Info("partition state rebuilt from store", "worker", w.ID, "tenant", t, "partitions", len(todo), "events", n, "took", time.Since(start))
 	}
-	ts.engines[p] = e
+	e, ok := ts.engines[p]
+	if !ok {
+		return nil, fmt.Errorf("partition %d is not owned", p)
+	}
 	return e, nil
 }
 
@@ -467,7 +598,19 @@ type item struct {
 // process handles one batch of a partition: decode, validate, dead-letter
 // poison, skip what the checkpoint covers and events already stored, enrich,
 // observe, then land everything with the new checkpoint in one transaction.
-func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) error {
+// prepared is one partition's share of a combined commit.
+type prepared struct {
+	pt      *part
+	b       store.Batch
+	next    checkpoint
+	raw     []byte
+	lastMsg jetstream.Msg
+	lags    []int64
+	start   time.Time
+	msgs    int
+}
+
+func (w *Worker) prepare(ctx context.Context, pt *part, msgs []jetstream.Msg) (*prepared, error) {
 	var items []item
 	var last uint64
 	var lastMsg jetstream.Msg
@@ -484,20 +627,20 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 		var env Envelope
 		if err := json.Unmarshal(m.Data(), &env); err != nil {
 			if err := w.deadLetter(ctx, m, seq, "", fmt.Errorf("decode: %w", err)); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
 		if err := w.validate(m.Subject(), pt.p, &env); err != nil {
 			if err := w.deadLetter(ctx, m, seq, env.Tenant, err); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
 		items = append(items, item{msg: m, seq: seq, env: env})
 	}
 	if lastMsg == nil {
-		return nil
+		return nil, nil
 	}
 	next := checkpoint{Seq: last, Counts: map[string]int64{}}
 	for k, v := range pt.ck.Counts {
@@ -519,7 +662,7 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 	for t, ids := range byT {
 		ex, err := w.batcher.ExistingEvents(ctx, t, ids)
 		if err != nil {
-			return w.retryLater(ctx, pt, msgs, fmt.Errorf("look up events: %w", err))
+			return nil, w.retryLater(ctx, pt, msgs, fmt.Errorf("look up events: %w", err))
 		}
 		existing[t] = ex
 	}
@@ -531,16 +674,27 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 		t := it.env.Tenant
 		ts, err := w.tenant(ctx, t)
 		if err != nil {
-			return w.retryLater(ctx, pt, msgs, err)
+			return nil, w.retryLater(ctx, pt, msgs, err)
 		}
 		switch it.env.Type {
-		case "subject":
-			s := *it.env.Subject
-			ts.env.AddSubject(s)
-			if w.C.Names.Partition(t, s.ID) == pt.p { // the person's own partition stores it
-				b.Subjects = append(b.Subjects, s)
-				b.Identifiers = append(b.Identifiers, it.env.IDs...)
-				next.Counts[t]++
+		case "subject", "subjects":
+			subs := it.env.Subjects
+			if it.env.Type == "subject" {
+				subs = []model.Subject{*it.env.Subject}
+			}
+			mine := map[string]bool{}
+			for _, s := range subs {
+				ts.env.AddSubject(s)
+				if w.C.Names.Partition(t, s.ID) == pt.p { // the person's own partition stores it
+					b.Subjects = append(b.Subjects, s)
+					mine[s.ID] = true
+					next.Counts[t]++
+				}
+			}
+			for _, id := range it.env.IDs {
+				if mine[id.SubjectID] {
+					b.Identifiers = append(b.Identifiers, id)
+				}
 			}
 		case "ids":
 			b.Identifiers = append(b.Identifiers, it.env.IDs...)
@@ -557,7 +711,7 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 			for _, ev := range evs {
 				if err := w.checkEvent(it.msg.Subject(), t, &ev); err != nil {
 					if err := w.deadLetterEvent(ctx, it.msg, it.seq, t, ev, err); err != nil {
-						return err
+						return nil, err
 					}
 					continue
 				}
@@ -568,16 +722,9 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 					existing[t] = map[string]bool{}
 				}
 				existing[t][ev.ID] = true // a duplicate later in this batch
-				if ev.SubjectID != "" && !ts.looked[ev.SubjectID] && ts.env.Subject(ev.SubjectID) == nil {
-					// A person stored after this worker loaded the tenant.
-					ts.looked[ev.SubjectID] = true
-					if s, err := w.Store.GetSubject(ctx, t, ev.SubjectID); err == nil {
-						ts.env.AddSubject(s)
-					}
-				}
 				eng, err := w.engine(ctx, t, ts, pt.p)
 				if err != nil {
-					return w.retryLater(ctx, pt, msgs, err)
+					return nil, w.retryLater(ctx, pt, msgs, err)
 				}
 				col := cols[t]
 				if col == nil {
@@ -586,7 +733,7 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 				}
 				if err := w.observe(ctx, eng, ts.env, &ev, col.Emit); err != nil {
 					if err := w.deadLetterEvent(ctx, it.msg, it.seq, t, ev, err); err != nil {
-						return err
+						return nil, err
 					}
 					continue
 				}
@@ -608,17 +755,35 @@ func (w *Worker) process(ctx context.Context, pt *part, msgs []jetstream.Msg) er
 	next.Stream = w.C.streamID
 	raw, err := json.Marshal(next)
 	if err != nil {
-		return fmt.Errorf("encode checkpoint: %w", err)
+		return nil, fmt.Errorf("encode checkpoint: %w", err)
 	}
-	b.Checkpoint = &store.Checkpoint{Tenant: SystemTenant, Key: w.ckKey(pt.p), Prev: pt.ckRaw, Next: raw}
-	if err := w.commit(ctx, pt, b); err != nil {
+	b.Checkpoints = []store.Checkpoint{{Tenant: SystemTenant, Key: w.ckKey(pt.p), Prev: pt.ckRaw, Next: raw}}
+	return &prepared{pt: pt, b: b, next: next, raw: raw, lastMsg: lastMsg, lags: lags, start: now, msgs: len(msgs)}, nil
+}
+
+// commitAll lands the prepared batches of several partitions in one
+// transaction (one fsync for all), then acknowledges and reports them.
+func (w *Worker) commitAll(ctx context.Context, ps []*prepared) error {
+	var b store.Batch
+	for _, p := range ps {
+		b.Subjects = append(b.Subjects, p.b.Subjects...)
+		b.Identifiers = append(b.Identifiers, p.b.Identifiers...)
+		b.Events = append(b.Events, p.b.Events...)
+		b.Findings = append(b.Findings, p.b.Findings...)
+		b.Checkpoints = append(b.Checkpoints, p.b.Checkpoints...)
+	}
+	tc := time.Now()
+	if err := w.commit(ctx, b); err != nil {
 		return err
 	}
-	pt.ck, pt.ckRaw = next, raw
-	if err := lastMsg.Ack(); err != nil {
-		w.Log.Debug("ack failed; the checkpoint covers it", "err", err)
+	w.Log.Debug("batch committed", "worker", w.ID, "partitions", len(ps), "events", len(b.Events), "findings", len(b.Findings), "commit", time.Since(tc))
+	for _, p := range ps {
+		p.pt.ck, p.pt.ckRaw = p.next, p.raw
+		if err := p.lastMsg.Ack(); err != nil {
+			w.Log.Debug("ack failed; the checkpoint covers it", "err", err)
+		}
+		w.report(p.pt.p, len(p.b.Events), p.lags, p.start)
 	}
-	w.report(pt.p, len(b.Events), lags, now)
 	return nil
 }
 
@@ -656,7 +821,7 @@ func (w *Worker) observe(ctx context.Context, e *detect.Engine, env *detect.Env,
 // commit lands the batch, waiting out a store outage: the batch stays in
 // memory and is retried with backoff until it lands, the context ends, or
 // the checkpoint shows another owner.
-func (w *Worker) commit(ctx context.Context, pt *part, b store.Batch) error {
+func (w *Worker) commit(ctx context.Context, b store.Batch) error {
 	pause := 100 * time.Millisecond
 	for {
 		_, err := w.batcher.CommitBatch(ctx, b)
@@ -669,7 +834,7 @@ func (w *Worker) commit(ctx context.Context, pt *part, b store.Batch) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		w.Log.Warn("commit failed; retrying", "worker", w.ID, "partition", pt.p, "err", err, "pause", pause)
+		w.Log.Warn("commit failed; retrying", "worker", w.ID, "err", err, "pause", pause)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -706,17 +871,29 @@ func (w *Worker) validate(subject string, p int, env *Envelope) error {
 		}
 		// Each event is checked on its own when processed, so one bad event
 		// does not take its neighbours to the dead-letter stream.
-	case "subject":
-		s := env.Subject
-		if s == nil || s.ID == "" {
-			return errors.New("subject record without id")
+	case "subject", "subjects":
+		if env.Type == "subject" {
+			if env.Subject == nil {
+				return errors.New("subject message without a record")
+			}
+			env.Subjects = []model.Subject{*env.Subject}
+			env.Type = "subjects"
 		}
-		if err := sameTenant(s.Tenant); err != nil {
-			return err
+		if len(env.Subjects) == 0 {
+			return errors.New("empty subjects message")
 		}
-		s.Tenant = t
-		if subject != n.SubjectsSubject(t) {
-			return fmt.Errorf("subject record arrived on %s, belongs on %s", subject, n.SubjectsSubject(t))
+		for i := range env.Subjects {
+			s := &env.Subjects[i]
+			if s.ID == "" {
+				return errors.New("subject record without id")
+			}
+			if err := sameTenant(s.Tenant); err != nil {
+				return err
+			}
+			s.Tenant = t
+		}
+		if want := n.EventSubject(t, p); subject != want {
+			return fmt.Errorf("subject records arrived on %s, belong on %s", subject, want)
 		}
 		for i := range env.IDs {
 			if err := sameTenant(env.IDs[i].Tenant); err != nil {

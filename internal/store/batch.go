@@ -30,6 +30,9 @@ type Batch struct {
 	Events      []model.Event
 	Findings    []model.Finding
 	Checkpoint  *Checkpoint
+	// Checkpoints are further compare-and-set writes (a worker committing
+	// several partitions at once); all must match or nothing is written.
+	Checkpoints []Checkpoint
 }
 
 // Batcher is implemented by stores that land a Batch in one transaction, so

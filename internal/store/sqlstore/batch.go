@@ -24,6 +24,9 @@ const eventChunk = 400
 // insertEvents inserts events with multi-row VALUES, skipping stored IDs,
 // and returns the IDs that were new.
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []model.Event) (map[string]bool, error) {
+	if s.dialect == Postgres {
+		return s.insertEventsPG(ctx, tx, events)
+	}
 	fresh := map[string]bool{}
 	for start := 0; start < len(events); start += eventChunk {
 		end := min(start+eventChunk, len(events))
@@ -73,6 +76,11 @@ func (s *Store) CommitBatch(ctx context.Context, b store.Batch) (int, error) {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if c := b.Checkpoint; c != nil {
 			if err := s.casMeta(ctx, tx, c); err != nil {
+				return err
+			}
+		}
+		for i := range b.Checkpoints {
+			if err := s.casMeta(ctx, tx, &b.Checkpoints[i]); err != nil {
 				return err
 			}
 		}
@@ -149,6 +157,30 @@ func nonNil(b []byte) []byte {
 // ExistingEvents implements store.Batcher.
 func (s *Store) ExistingEvents(ctx context.Context, t string, ids []string) (map[string]bool, error) {
 	out := map[string]bool{}
+	if s.dialect == Postgres {
+		// One array parameter: a stable statement the server plans once, and
+		// an index lookup per ID (a long IN list is re-planned every time).
+		for start := 0; start < len(ids); start += pgChunk {
+			end := min(start+pgChunk, len(ids))
+			rows, err := s.r.QueryContext(ctx, `SELECT id FROM events WHERE tenant = $1 AND id = ANY($2::text[])`, tenant(t), ids[start:end])
+			if err != nil {
+				return nil, fmt.Errorf("look up events: %w", err)
+			}
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("scan event id: %w", err)
+				}
+				out[id] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, fmt.Errorf("look up events: %w", err)
+			}
+		}
+		return out, nil
+	}
 	const chunk = 500
 	for start := 0; start < len(ids); start += chunk {
 		end := min(start+chunk, len(ids))
@@ -195,4 +227,99 @@ func (s *Store) Tenants(ctx context.Context) ([]string, error) {
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// pgChunk is how many rows one PostgreSQL array statement carries.
+const pgChunk = 5000
+
+// insertEventsPG inserts events on PostgreSQL with one statement per chunk
+// whose text never changes: the columns travel as arrays and unnest() turns
+// them into rows. Multi-row VALUES would make each chunk size a new statement
+// for the server to parse and plan; COPY cannot skip conflicting rows.
+func (s *Store) insertEventsPG(ctx context.Context, tx *sql.Tx, events []model.Event) (map[string]bool, error) {
+	fresh := map[string]bool{}
+	for start := 0; start < len(events); start += pgChunk {
+		end := min(start+pgChunk, len(events))
+		n := end - start
+		ts, ids, kinds, subs, srcs, bodies := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+		times := make([]int64, 0, n)
+		for i := start; i < end; i++ {
+			ev := events[i]
+			ev.Tenant = tenant(ev.Tenant)
+			ev.Time = ev.Time.UTC()
+			body, err := marshal(ev)
+			if err != nil {
+				return nil, fmt.Errorf("event %q: %w", ev.ID, err)
+			}
+			ts, ids, kinds, subs, srcs, bodies = append(ts, ev.Tenant), append(ids, ev.ID), append(kinds, string(ev.Kind)), append(subs, ev.SubjectID), append(srcs, ev.Source), append(bodies, body)
+			times = append(times, ns(ev.Time))
+		}
+		rows, err := tx.QueryContext(ctx, `INSERT INTO events (tenant, id, kind, time, subject_id, source, body)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[])
+			ON CONFLICT (tenant, id) DO NOTHING RETURNING tenant, id`, ts, ids, kinds, times, subs, srcs, bodies)
+		if err != nil {
+			return nil, fmt.Errorf("insert events %q..%q: %w", events[start].ID, events[end-1].ID, err)
+		}
+		for rows.Next() {
+			var t, id string
+			if err := rows.Scan(&t, &id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("scan inserted event: %w", err)
+			}
+			fresh[t+"\x1f"+id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("insert events: %w", err)
+		}
+	}
+	return fresh, nil
+}
+
+// upsertFindingsPG is upsertFindingsTx's array form (rows already folded).
+func (s *Store) upsertFindingsPG(ctx context.Context, tx *sql.Tx, t string, rows []model.Finding) error {
+	for start := 0; start < len(rows); start += pgChunk {
+		end := min(start+pgChunk, len(rows))
+		n := end - start
+		ts, ids, subs, dets, codes, bodies := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+		times := make([]int64, 0, n)
+		for _, f := range rows[start:end] {
+			body, err := marshal(f)
+			if err != nil {
+				return fmt.Errorf("finding %q: %w", f.ID, err)
+			}
+			ts, ids, subs, dets, codes, bodies = append(ts, t), append(ids, f.ID), append(subs, f.SubjectID), append(dets, f.Detector), append(codes, f.Code), append(bodies, body)
+			times = append(times, ns(f.Time))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO findings (tenant, id, subject_id, detector, code, time, body)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+			ON CONFLICT (tenant, id) DO UPDATE SET subject_id = excluded.subject_id, detector = excluded.detector, code = excluded.code, time = excluded.time, body = excluded.body`,
+			ts, ids, subs, dets, codes, times, bodies); err != nil {
+			return fmt.Errorf("upsert findings %q..: %w", rows[start].ID, err)
+		}
+	}
+	return nil
+}
+
+// putIdentifiersPG is putIdentifiersTx's array form (rows already folded).
+func (s *Store) putIdentifiersPG(ctx context.Context, tx *sql.Tx, rows []model.Identifier) error {
+	for start := 0; start < len(rows); start += pgChunk {
+		end := min(start+pgChunk, len(rows))
+		n := end - start
+		ts, kinds, vals, subs, srcs := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+		firsts, lasts := make([]int64, 0, n), make([]int64, 0, n)
+		for _, id := range rows[start:end] {
+			ts, kinds, vals, subs, srcs = append(ts, id.Tenant), append(kinds, string(id.Kind)), append(vals, id.Value), append(subs, id.SubjectID), append(srcs, id.Source)
+			firsts, lasts = append(firsts, ns(id.FirstSeen)), append(lasts, ns(id.LastSeen))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO identifiers (tenant, kind, value, subject_id, source, first_seen, last_seen)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])
+			ON CONFLICT (tenant, kind, value, subject_id) DO UPDATE SET
+			  first_seen = CASE WHEN excluded.first_seen < identifiers.first_seen THEN excluded.first_seen ELSE identifiers.first_seen END,
+			  last_seen = CASE WHEN excluded.last_seen > identifiers.last_seen THEN excluded.last_seen ELSE identifiers.last_seen END`,
+			ts, kinds, vals, subs, srcs, firsts, lasts); err != nil {
+			return fmt.Errorf("upsert identifiers %s=%q..: %w", rows[start].Kind, rows[start].Value, err)
+		}
+	}
+	return nil
 }

@@ -66,49 +66,54 @@ func (s *Store) PutIdentifiers(ctx context.Context, ids []model.Identifier) erro
 	return s.tx(ctx, func(tx *sql.Tx) error { return s.putIdentifiersTx(ctx, tx, ids) })
 }
 
-// identChunk is how many identifiers one multi-row upsert carries.
-const identChunk = 200
-
 func (s *Store) putIdentifiersTx(ctx context.Context, tx *sql.Tx, ids []model.Identifier) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	// One statement must not touch a row twice (PostgreSQL refuses), so
-	// repeats are merged first, keeping the widest first/last-seen window.
+	// One row per key and statement: PostgreSQL refuses to update a row twice
+	// in one INSERT ... ON CONFLICT DO UPDATE.
 	type key struct{ t, k, v, s string }
 	idx := make(map[key]int, len(ids))
-	rows := make([][7]any, 0, len(ids))
+	rows := make([]model.Identifier, 0, len(ids))
 	for _, id := range ids {
-		first, last := ns(id.FirstSeen), ns(id.LastSeen)
-		if last == 0 {
-			last = first
+		id.Tenant = tenant(id.Tenant)
+		if id.LastSeen.IsZero() {
+			id.LastSeen = id.FirstSeen
 		}
-		k := key{tenant(id.Tenant), string(id.Kind), id.Value, id.SubjectID}
+		k := key{id.Tenant, string(id.Kind), id.Value, id.SubjectID}
 		if i, ok := idx[k]; ok {
-			rows[i][5] = min(rows[i][5].(int64), first)
-			rows[i][6] = max(rows[i][6].(int64), last)
+			if id.FirstSeen.Before(rows[i].FirstSeen) {
+				rows[i].FirstSeen = id.FirstSeen
+			}
+			if id.LastSeen.After(rows[i].LastSeen) {
+				rows[i].LastSeen = id.LastSeen
+			}
 			continue
 		}
 		idx[k] = len(rows)
-		rows = append(rows, [7]any{k.t, k.k, k.v, k.s, id.Source, first, last})
+		rows = append(rows, id)
 	}
-	for start := 0; start < len(rows); start += identChunk {
-		chunk := rows[start:min(start+identChunk, len(rows))]
+	if s.dialect == Postgres {
+		return s.putIdentifiersPG(ctx, tx, rows)
+	}
+	const chunk = 500
+	for start := 0; start < len(rows); start += chunk {
+		end := min(start+chunk, len(rows))
 		var b strings.Builder
 		b.WriteString(`INSERT INTO identifiers (tenant, kind, value, subject_id, source, first_seen, last_seen) VALUES `)
-		args := make([]any, 0, len(chunk)*7)
-		for i, r := range chunk {
+		args := make([]any, 0, (end-start)*7)
+		for i, id := range rows[start:end] {
 			if i > 0 {
 				b.WriteByte(',')
 			}
 			b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, r[:]...)
+			args = append(args, id.Tenant, string(id.Kind), id.Value, id.SubjectID, id.Source, ns(id.FirstSeen), ns(id.LastSeen))
 		}
 		b.WriteString(` ON CONFLICT (tenant, kind, value, subject_id) DO UPDATE SET
 		  first_seen = CASE WHEN excluded.first_seen < identifiers.first_seen THEN excluded.first_seen ELSE identifiers.first_seen END,
 		  last_seen = CASE WHEN excluded.last_seen > identifiers.last_seen THEN excluded.last_seen ELSE identifiers.last_seen END`)
 		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
-			return fmt.Errorf("upsert identifiers %s=%q..: %w", chunk[0][1], chunk[0][2], err)
+			return fmt.Errorf("upsert identifiers %s=%q..: %w", rows[start].Kind, rows[start].Value, err)
 		}
 	}
 	return nil
@@ -240,21 +245,40 @@ func (s *Store) upsertFindingsTx(ctx context.Context, tx *sql.Tx, t string, find
 	if len(findings) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO findings (tenant, id, subject_id, detector, code, time, body) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (tenant, id) DO UPDATE SET subject_id = excluded.subject_id, detector = excluded.detector, code = excluded.code, time = excluded.time, body = excluded.body`))
-	if err != nil {
-		return fmt.Errorf("prepare finding upsert: %w", err)
-	}
-	defer st.Close()
-	for i := range findings {
-		f := findings[i]
+	idx := make(map[string]int, len(findings))
+	rows := make([]model.Finding, 0, len(findings))
+	for _, f := range findings { // the last finding of an ID wins, as in detect.Collector
 		f.Tenant = t
-		body, err := marshal(f)
-		if err != nil {
-			return fmt.Errorf("finding %q: %w", f.ID, err)
+		if i, ok := idx[f.ID]; ok {
+			rows[i] = f
+			continue
 		}
-		if _, err := st.ExecContext(ctx, t, f.ID, f.SubjectID, f.Detector, f.Code, ns(f.Time), body); err != nil {
-			return fmt.Errorf("upsert finding %q: %w", f.ID, err)
+		idx[f.ID] = len(rows)
+		rows = append(rows, f)
+	}
+	if s.dialect == Postgres {
+		return s.upsertFindingsPG(ctx, tx, t, rows)
+	}
+	const chunk = 500
+	for start := 0; start < len(rows); start += chunk {
+		end := min(start+chunk, len(rows))
+		var b strings.Builder
+		b.WriteString(`INSERT INTO findings (tenant, id, subject_id, detector, code, time, body) VALUES `)
+		args := make([]any, 0, (end-start)*7)
+		for i, f := range rows[start:end] {
+			body, err := marshal(f)
+			if err != nil {
+				return fmt.Errorf("finding %q: %w", f.ID, err)
+			}
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, t, f.ID, f.SubjectID, f.Detector, f.Code, ns(f.Time), body)
+		}
+		b.WriteString(` ON CONFLICT (tenant, id) DO UPDATE SET subject_id = excluded.subject_id, detector = excluded.detector, code = excluded.code, time = excluded.time, body = excluded.body`)
+		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
+			return fmt.Errorf("upsert findings %q..: %w", rows[start].ID, err)
 		}
 	}
 	return nil

@@ -24,7 +24,8 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the database/sql driver "pgx"
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
 
@@ -122,10 +123,17 @@ func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
 // lose work retry failed writes (the stream workers do).
 func OpenPostgresWith(ctx context.Context, dsn string, opt PoolOptions) (*Store, error) {
 	opt = opt.withDefaults()
-	db, err := sql.Open("pgx", dsn)
+	pc, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open postgres: %w", err)
+		return nil, fmt.Errorf("postgres connection string: %w", err)
 	}
+	// Plan each execution with its own parameters: a plan cached while the
+	// tables were small (a fresh deployment) would keep scanning them whole
+	// once they have grown. The statements are few and cheap to plan.
+	if _, set := pc.RuntimeParams["plan_cache_mode"]; !set {
+		pc.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
+	db := stdlib.OpenDB(*pc)
 	db.SetMaxOpenConns(opt.MaxConns)
 	db.SetMaxIdleConns(opt.MaxIdle)
 	db.SetConnMaxLifetime(opt.MaxLifetime)

@@ -130,6 +130,43 @@ func testBulkEvents(t *testing.T, s store.Store) {
 	if c, _ := s.CountEvents(ctx, ""); c != 1500 {
 		t.Fatalf("CountEvents = %d", c)
 	}
+	// Repeated keys inside one write: identifiers merge their windows,
+	// findings keep the last of an ID (PostgreSQL refuses to update one row
+	// twice in a statement, so the store must fold them first).
+	var ids []model.Identifier
+	for i := 0; i < 1200; i++ {
+		ids = append(ids, model.Identifier{Kind: model.IDIP, Value: fmt.Sprintf("10.0.%d.%d", i%3, i%600), SubjectID: "s1", Source: "okta", FirstSeen: t0.Add(time.Duration(i) * time.Minute)})
+	}
+	must(t, s.PutIdentifiers(ctx, ids))
+	got, err := s.IdentifiersOf(ctx, "", "s1")
+	must(t, err)
+	if len(got) != 600 {
+		t.Fatalf("%d identifiers, want 600 distinct", len(got))
+	}
+	for _, id := range got {
+		if id.Value == "10.0.0.0" && (!id.FirstSeen.Equal(t0) || !id.LastSeen.Equal(t0.Add(600*time.Minute))) {
+			t.Fatalf("merged window of 10.0.0.0 = %s..%s", id.FirstSeen, id.LastSeen)
+		}
+	}
+	def := model.ReasonDef{Code: "X_D", Title: "d", Family: model.FamNetwork, Strength: model.Weak}
+	var fs []model.Finding
+	for i := 0; i < 700; i++ {
+		f := model.NewFinding("d", def, fmt.Sprintf("s%d", i%350), "k", t0)
+		f.Details = map[string]string{"i": fmt.Sprint(i)}
+		fs = append(fs, f)
+	}
+	must(t, s.ReplaceFindings(ctx, "", nil, fs))
+	n = 0
+	must(t, s.EachFinding(ctx, "", func(f model.Finding) error {
+		n++
+		if f.SubjectID == "s0" && f.Details["i"] != "350" {
+			t.Fatalf("finding of s0 kept version %s, want the last (350)", f.Details["i"])
+		}
+		return nil
+	}))
+	if n != 350 {
+		t.Fatalf("%d findings, want 350", n)
+	}
 }
 
 func testBatch(t *testing.T, s store.Store) {
@@ -169,6 +206,27 @@ func testBatch(t *testing.T, s store.Store) {
 	}
 	if v, _, _ := s.GetMeta(ctx, "_bus", "ckpt/0"); string(v) != "2" {
 		t.Fatalf("checkpoint = %q", v)
+	}
+	// Several checkpoints: one stale precondition fails the whole batch.
+	multi := store.Batch{
+		Events: []model.Event{{Tenant: "t1", ID: "e9", Kind: model.EvSignIn, Time: t0, SubjectID: "p"}},
+		Checkpoints: []store.Checkpoint{
+			{Tenant: "_bus", Key: "ckpt/1", Next: []byte("a")},
+			{Tenant: "_bus", Key: "ckpt/0", Prev: []byte("1"), Next: []byte("3")}, // stale: it is "2"
+		},
+	}
+	if _, err := b.CommitBatch(ctx, multi); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("stale second checkpoint: err = %v, want ErrConflict", err)
+	}
+	if _, ok, _ := s.GetMeta(ctx, "_bus", "ckpt/1"); ok {
+		t.Fatal("a failed multi-checkpoint batch wrote its first checkpoint")
+	}
+	multi.Checkpoints[1].Prev = []byte("2")
+	if _, err := b.CommitBatch(ctx, multi); err != nil {
+		t.Fatal(err)
+	}
+	if v, _, _ := s.GetMeta(ctx, "_bus", "ckpt/0"); string(v) != "3" {
+		t.Fatalf("checkpoint 0 = %q", v)
 	}
 	ex, err := b.ExistingEvents(ctx, "t1", []string{"e1", "e2", "e3"})
 	must(t, err)
