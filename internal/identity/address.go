@@ -42,19 +42,6 @@ var abbrev = map[string]string{
 	"po": "po", "p": "p", "box": "box",
 }
 
-var usStates = map[string]string{
-	"alabama": "al", "alaska": "ak", "arizona": "az", "arkansas": "ar", "california": "ca", "colorado": "co",
-	"connecticut": "ct", "delaware": "de", "florida": "fl", "georgia": "ga", "hawaii": "hi", "idaho": "id",
-	"illinois": "il", "indiana": "in", "iowa": "ia", "kansas": "ks", "kentucky": "ky", "louisiana": "la",
-	"maine": "me", "maryland": "md", "massachusetts": "ma", "michigan": "mi", "minnesota": "mn",
-	"mississippi": "ms", "missouri": "mo", "montana": "mt", "nebraska": "ne", "nevada": "nv",
-	"new hampshire": "nh", "new jersey": "nj", "new mexico": "nm", "new york": "ny", "north carolina": "nc",
-	"north dakota": "nd", "ohio": "oh", "oklahoma": "ok", "oregon": "or", "pennsylvania": "pa",
-	"rhode island": "ri", "south carolina": "sc", "south dakota": "sd", "tennessee": "tn", "texas": "tx",
-	"utah": "ut", "vermont": "vt", "virginia": "va", "washington": "wa", "west virginia": "wv",
-	"wisconsin": "wi", "wyoming": "wy", "district of columbia": "dc",
-}
-
 var countryNames = map[string]string{
 	"usa": "US", "united states": "US", "united states of america": "US", "u s a": "US", "u s": "US",
 	"uk": "GB", "united kingdom": "GB", "great britain": "GB", "england": "GB",
@@ -166,8 +153,8 @@ func ParseAddress(a model.Address) (Addr, error) {
 		PostalCode: normPostal(a.PostalCode, country),
 	}
 	region := strings.Join(tokens(a.Region), " ")
-	if v, ok := usStates[region]; ok && (country == "US" || country == "") {
-		region = v
+	if v, ok := USStateCode(region); ok && (country == "US" || country == "") {
+		region = strings.ToLower(v)
 	}
 	out.Region = region
 	if out.Line == "" {

@@ -1,28 +1,17 @@
 package endpoint
 
 import (
+	"github.com/redflag-dev/redflag/internal/identity"
 	"strings"
 
 	"github.com/redflag-dev/redflag/internal/indicators"
 	"github.com/redflag-dev/redflag/internal/model"
 )
 
-var usStates = map[string]string{
-	"al": "alabama", "ak": "alaska", "az": "arizona", "ar": "arkansas", "ca": "california", "co": "colorado",
-	"ct": "connecticut", "de": "delaware", "fl": "florida", "ga": "georgia", "hi": "hawaii", "id": "idaho",
-	"il": "illinois", "in": "indiana", "ia": "iowa", "ks": "kansas", "ky": "kentucky", "la": "louisiana",
-	"me": "maine", "md": "maryland", "ma": "massachusetts", "mi": "michigan", "mn": "minnesota", "ms": "mississippi",
-	"mo": "missouri", "mt": "montana", "ne": "nebraska", "nv": "nevada", "nh": "new hampshire", "nj": "new jersey",
-	"nm": "new mexico", "ny": "new york", "nc": "north carolina", "nd": "north dakota", "oh": "ohio", "ok": "oklahoma",
-	"or": "oregon", "pa": "pennsylvania", "ri": "rhode island", "sc": "south carolina", "sd": "south dakota",
-	"tn": "tennessee", "tx": "texas", "ut": "utah", "vt": "vermont", "va": "virginia", "wa": "washington",
-	"wv": "west virginia", "wi": "wisconsin", "wy": "wyoming", "dc": "district of columbia",
-}
-
 func regionKey(s string) string {
 	k := indicators.TextKey(s)
-	if full, ok := usStates[k]; ok {
-		return full
+	if code, ok := identity.USStateCode(k); ok {
+		return strings.ToLower(code) // "California" and "CA" compare equal
 	}
 	return k
 }

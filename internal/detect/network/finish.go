@@ -3,6 +3,7 @@ package network
 import (
 	"context"
 	"fmt"
+	"github.com/redflag-dev/redflag/internal/identity"
 	"math"
 	"sort"
 	"strconv"
@@ -328,25 +329,11 @@ func circDist(a, b int) int {
 	return d
 }
 
-// usStates maps US state names to their postal codes, so that "California"
-// (Okta, dbip) and "CA" (MaxMind subdivisions, HR records) compare equal.
-var usStates = map[string]string{
-	"alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA", "colorado": "CO", "connecticut": "CT",
-	"delaware": "DE", "district of columbia": "DC", "florida": "FL", "georgia": "GA", "hawaii": "HI", "idaho": "ID", "illinois": "IL",
-	"indiana": "IN", "iowa": "IA", "kansas": "KS", "kentucky": "KY", "louisiana": "LA", "maine": "ME", "maryland": "MD",
-	"massachusetts": "MA", "michigan": "MI", "minnesota": "MN", "mississippi": "MS", "missouri": "MO", "montana": "MT",
-	"nebraska": "NE", "nevada": "NV", "new hampshire": "NH", "new jersey": "NJ", "new mexico": "NM", "new york": "NY",
-	"north carolina": "NC", "north dakota": "ND", "ohio": "OH", "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA",
-	"rhode island": "RI", "south carolina": "SC", "south dakota": "SD", "tennessee": "TN", "texas": "TX", "utah": "UT",
-	"vermont": "VT", "virginia": "VA", "washington": "WA", "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
-	"puerto rico": "PR",
-}
-
 func normRegion(country, region string) string {
 	r := strings.ToLower(strings.TrimSpace(region))
 	r = strings.TrimPrefix(r, strings.ToLower(country)+"-") // ISO 3166-2 "US-CA"
 	if country == "US" {
-		if c, ok := usStates[r]; ok {
+		if c, ok := identity.USStateCode(r); ok {
 			return c
 		}
 		return strings.ToUpper(r)
