@@ -8,32 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redflag-dev/redflag/internal/ingest"
 	"github.com/redflag-dev/redflag/internal/ingest/signin/signintest"
+	"github.com/redflag-dev/redflag/internal/model"
 )
 
 func TestRealSamples(t *testing.T) {
-	dir := signintest.SharedDir(t, "data/logs/entra")
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	total := 0
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sink := &signintest.Sink{}
-		rep, err := Ingest(context.Background(), fh, filepath.Base(f), nil, sink)
-		fh.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		if rep.Rejected != 0 {
-			t.Errorf("%s: rejected %v", f, rep.Errors)
-		}
-		if rep.Read == 0 {
-			t.Errorf("%s: nothing read", f)
-		}
-		total += len(sink.Evs)
-		switch filepath.Base(f) {
+	signintest.EachSample(t, "data/logs/entra", Ingest, func(t *testing.T, name string, rep ingest.Report, sink *signintest.Sink) {
+		switch name {
 		case "elastic_test-signinlogs-raw.log":
 			// SignInLogs and NonInteractiveUserSignInLogs have a user; the
 			// three service-principal/managed-identity records are skipped.
@@ -57,10 +39,7 @@ func TestRealSamples(t *testing.T) {
 				t.Errorf("audit rows should be skipped: %+v", rep)
 			}
 		}
-	}
-	if total == 0 {
-		t.Fatal("no sign-ins parsed")
-	}
+	})
 }
 
 const graphPage = `{
@@ -132,30 +111,5 @@ func TestRecordsEnvelope(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	f.Add([]byte(laRow))
-	f.Add([]byte(graphPage))
-	if dir, ok := signintest.SharedDirOK("data/logs/entra"); ok {
-		files, _ := filepath.Glob(filepath.Join(dir, "*"))
-		for _, fn := range files {
-			b, _ := os.ReadFile(fn)
-			for _, l := range bytes.Split(b, []byte("\n")) {
-				f.Add(l)
-			}
-		}
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		sink := &signintest.Sink{}
-		rep, err := Ingest(context.Background(), bytes.NewReader(data), "fz", nil, sink)
-		if err != nil {
-			return
-		}
-		if rep.Accepted != len(sink.Evs) {
-			t.Fatalf("accepted %d events %d", rep.Accepted, len(sink.Evs))
-		}
-		for _, ev := range sink.Evs {
-			if ev.ID == "" || ev.Time.IsZero() || ev.SignIn.Login == "" {
-				t.Fatalf("bad event %+v", ev)
-			}
-		}
-	})
+	signintest.Fuzz(f, Ingest, "data/logs/entra", func(ev model.Event) bool { return ev.SignIn.Login != "" }, laRow, graphPage)
 }

@@ -1,36 +1,18 @@
 package gworkspace
 
 import (
-	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/redflag-dev/redflag/internal/ingest"
 	"github.com/redflag-dev/redflag/internal/ingest/signin/signintest"
+	"github.com/redflag-dev/redflag/internal/model"
 )
 
 func TestRealSamples(t *testing.T) {
-	dir := signintest.SharedDir(t, "data/logs/google_workspace")
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	total := 0
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sink := &signintest.Sink{}
-		rep, err := Ingest(context.Background(), fh, filepath.Base(f), nil, sink)
-		fh.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		if rep.Rejected != 0 || rep.Read == 0 {
-			t.Errorf("%s: %+v", f, rep)
-		}
-		total += len(sink.Evs)
-		if filepath.Base(f) == "elastic_test-login.log" {
+	signintest.EachSample(t, "data/logs/google_workspace", Ingest, func(t *testing.T, name string, rep ingest.Report, sink *signintest.Sink) {
+		if name == "elastic_test-login.log" {
 			if len(sink.Evs) != 17 {
 				t.Errorf("want 17 events, got %d", len(sink.Evs))
 			}
@@ -45,13 +27,10 @@ func TestRealSamples(t *testing.T) {
 				t.Errorf("only %d distinct ids", len(ids))
 			}
 		}
-		if filepath.Base(f) == "streamalert_gsuite_reports.json" && rep.Ignored["gworkspace: application admin"] != 1 {
+		if name == "streamalert_gsuite_reports.json" && rep.Ignored["gworkspace: application admin"] != 1 {
 			t.Errorf("admin activity not skipped: %+v", rep)
 		}
-	}
-	if total == 0 {
-		t.Fatal("no events")
-	}
+	})
 }
 
 const page = `{"kind":"admin#reports#activities","items":[
@@ -82,26 +61,5 @@ func TestAPIPage(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	f.Add([]byte(page))
-	if dir, ok := signintest.SharedDirOK("data/logs/google_workspace"); ok {
-		b, _ := os.ReadFile(filepath.Join(dir, "elastic_test-login.log"))
-		for _, l := range bytes.Split(b, []byte("\n")) {
-			f.Add(l)
-		}
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		sink := &signintest.Sink{}
-		rep, err := Ingest(context.Background(), bytes.NewReader(data), "fz", nil, sink)
-		if err != nil {
-			return
-		}
-		if rep.Accepted != len(sink.Evs) {
-			t.Fatalf("accepted %d events %d", rep.Accepted, len(sink.Evs))
-		}
-		for _, ev := range sink.Evs {
-			if ev.ID == "" || ev.Time.IsZero() || ev.SignIn.Login == "" {
-				t.Fatalf("bad event %+v", ev)
-			}
-		}
-	})
+	signintest.Fuzz(f, Ingest, "data/logs/google_workspace", func(ev model.Event) bool { return ev.SignIn.Login != "" }, page)
 }

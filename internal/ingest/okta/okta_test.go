@@ -1,7 +1,6 @@
 package okta
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -14,34 +13,11 @@ import (
 )
 
 func TestRealSamples(t *testing.T) {
-	dir := signintest.SharedDir(t, "data/logs/okta")
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	n := 0
-	for _, f := range files {
-		if strings.HasSuffix(f, ".md") {
-			continue
-		}
-		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sink := &signintest.Sink{}
-		rep, err := Ingest(context.Background(), fh, filepath.Base(f), nil, sink)
-		fh.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		if rep.Rejected != 0 {
-			t.Errorf("%s: %d rejected: %v", f, rep.Rejected, rep.Errors)
-		}
+	signintest.EachSample(t, "data/logs/okta", Ingest, func(t *testing.T, name string, rep ingest.Report, _ *signintest.Sink) {
 		if rep.Accepted == 0 {
-			t.Errorf("%s: nothing accepted (%+v)", f, rep)
+			t.Errorf("%s: nothing accepted (%+v)", name, rep)
 		}
-		n += len(sink.Evs)
-	}
-	if n == 0 {
-		t.Fatal("no events from the samples")
-	}
+	})
 }
 
 func TestElasticSampleFields(t *testing.T) {
@@ -155,26 +131,5 @@ func TestArrayAndIdempotentIDs(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	f.Add([]byte(good))
-	if dir, ok := signintest.SharedDirOK("data/logs/okta"); ok {
-		b, _ := os.ReadFile(filepath.Join(dir, "elastic_test-okta-system-events.log"))
-		for _, l := range bytes.Split(b, []byte("\n")) {
-			f.Add(l)
-		}
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		sink := &signintest.Sink{}
-		rep, err := Ingest(context.Background(), bytes.NewReader(data), "fz", nil, sink)
-		if err != nil {
-			return
-		}
-		if rep.Accepted != len(sink.Evs) {
-			t.Fatalf("accepted %d, events %d", rep.Accepted, len(sink.Evs))
-		}
-		for _, ev := range sink.Evs {
-			if ev.ID == "" || ev.SignIn == nil || ev.Time.IsZero() {
-				t.Fatalf("bad event %+v", ev)
-			}
-		}
-	})
+	signintest.Fuzz(f, Ingest, "data/logs/okta", func(model.Event) bool { return true }, good)
 }
