@@ -3,7 +3,7 @@ package records
 import (
 	"bytes"
 	"context"
-	"fmt"
+	"io"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -12,20 +12,14 @@ import (
 	"github.com/redflag-dev/redflag/internal/store/sqlstore"
 )
 
-func payrollCSV(rows int) []byte {
-	var b bytes.Buffer
-	b.WriteString("person_id,date,event,account_number,routing_or_bank_id,account_holder,bank_country,rail,amount,currency\n")
-	for i := 0; i < rows; i++ {
-		fmt.Fprintf(&b, "P%05d,2026-%02d-%02d,payment,%012d,021000021,Worker %d,US,ach,%d.50,USD\n", i%20000, 1+i%12, 1+i%28, i%20000, i%20000, 3000+i%5000)
-	}
-	return b.Bytes()
-}
-
 // BenchmarkIngestSQLite measures record ingest into SQLite end to end:
 // CSV parsing, validation, fingerprinting, and batched transactions.
 func BenchmarkIngestSQLite(b *testing.B) {
 	const rows = 100000
-	data := payrollCSV(rows)
+	data, err := io.ReadAll(SyntheticPayroll(rows))
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.SetBytes(int64(len(data)))
 	cpu0 := cpuSeconds()
 	for i := 0; i < b.N; i++ {

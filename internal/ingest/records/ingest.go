@@ -21,9 +21,6 @@ type Options struct {
 	Keyer     *fingerprint.Keyer
 	Tenant    string
 	BatchSize int // records per transaction; default 2000
-	// Known, when set, reports whether a person_id exists; rows for unknown
-	// people still land and are counted as unresolved.
-	Known func(personID string) bool
 }
 
 // Ingest streams one input into the sink in batches. Each batch is one
@@ -144,9 +141,6 @@ func Ingest(ctx context.Context, r io.Reader, name string, opt Options, sink ing
 			subs = append(subs, *parsed.Subject)
 		}
 		if parsed.Event != nil {
-			if opt.Known != nil && !opt.Known(parsed.Event.SubjectID) {
-				rep.Unresolved++
-			}
 			evs = append(evs, *parsed.Event)
 		}
 		ids = append(ids, parsed.Identifiers...)
