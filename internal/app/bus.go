@@ -120,15 +120,7 @@ func (a *App) closeBus() {
 
 // NewDetectors builds a fresh set of the configured detectors.
 func (a *App) NewDetectors(ctx context.Context) ([]detect.Detector, error) {
-	st, err := a.Store(ctx)
-	if err != nil {
-		return nil, err
-	}
-	svcs, err := a.Services(ctx)
-	if err != nil {
-		return nil, err
-	}
-	eng, err := detect.NewEngine(detect.Deps{Store: st, Config: DetectConfig{a.K}, Logger: a.Log, Services: svcs})
+	eng, err := a.Engine(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -87,8 +87,9 @@ func (a *App) Enricher(ctx context.Context) (enrich.Enricher, error) {
 	return chain, nil
 }
 
-// Pipeline builds the ingest → detect → risk → cases pipeline.
-func (a *App) Pipeline(ctx context.Context) (*pipeline.Pipeline, error) {
+// Engine builds a fresh set of the configured detectors over the app's
+// store and services.
+func (a *App) Engine(ctx context.Context) (*detect.Engine, error) {
 	st, err := a.Store(ctx)
 	if err != nil {
 		return nil, err
@@ -97,7 +98,16 @@ func (a *App) Pipeline(ctx context.Context) (*pipeline.Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng, err := detect.NewEngine(detect.Deps{Store: st, Config: DetectConfig{a.K}, Logger: a.Log, Services: svcs})
+	return detect.NewEngine(detect.Deps{Store: st, Config: DetectConfig{a.K}, Logger: a.Log, Services: svcs})
+}
+
+// Pipeline builds the ingest → detect → risk → cases pipeline.
+func (a *App) Pipeline(ctx context.Context) (*pipeline.Pipeline, error) {
+	st, err := a.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := a.Engine(ctx)
 	if err != nil {
 		return nil, err
 	}
