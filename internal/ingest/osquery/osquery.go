@@ -762,26 +762,10 @@ func (p *builder) decode(data []byte, r *record) error {
 		p.in = interner{}
 	}
 	in := p.in
-	if err := expect(d, '{', "an object"); err != nil {
-		return err
+	if d.PeekKind() == 'n' {
+		return expect(d, '{', "an object") // a record must be an object
 	}
-	for {
-		k := d.PeekKind()
-		if k == '}' {
-			break
-		}
-		if k == 0 || k != '"' {
-			_, err := d.ReadToken()
-			return orSyntax(err)
-		}
-		nv, err := d.ReadValue()
-		if err != nil {
-			return err
-		}
-		name, err := in.name(nv)
-		if err != nil {
-			return err
-		}
+	if _, err := in.members(d, func(name string) (err error) {
 		switch name {
 		case "name":
 			r.Name, err = in.scalar(d)
@@ -823,11 +807,8 @@ func (p *builder) decode(data []byte, r *record) error {
 		default:
 			err = d.SkipValue()
 		}
-		if err != nil {
-			return err
-		}
-	}
-	if _, err := d.ReadToken(); err != nil {
+		return err
+	}); err != nil {
 		return err
 	}
 	if _, err := d.ReadToken(); err != io.EOF {
@@ -939,16 +920,16 @@ func (in interner) scalar(d *jsontext.Decoder) (string, error) {
 	return in.text(v, true)
 }
 
-// object reads a JSON object of scalars; null is a nil map.
-func (in interner) object(d *jsontext.Decoder) (row, error) {
+// members reads a JSON object and calls f with each member's name; f reads
+// the member's value. A null is no object: present is false.
+func (in interner) members(d *jsontext.Decoder, f func(name string) error) (present bool, err error) {
 	if d.PeekKind() == 'n' {
 		_, err := d.ReadToken()
-		return nil, err
+		return false, err
 	}
 	if err := expect(d, '{', "an object"); err != nil {
-		return nil, err
+		return false, err
 	}
-	m := make(row, 8)
 	for {
 		k := d.PeekKind()
 		if k == '}' {
@@ -956,36 +937,34 @@ func (in interner) object(d *jsontext.Decoder) (row, error) {
 		}
 		if k != '"' {
 			_, err := d.ReadToken()
-			return nil, orSyntax(err)
+			return false, orSyntax(err)
 		}
 		nv, err := d.ReadValue()
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		name, err := in.name(nv) // nv is void after the next read
 		if err != nil {
-			return nil, err
+			return false, err
 		}
-		v, err := in.scalar(d)
-		if err != nil {
-			return nil, err
+		if err := f(name); err != nil {
+			return false, err
 		}
-		m[name] = v
 	}
-	_, err := d.ReadToken()
-	return m, err
+	_, err = d.ReadToken()
+	return true, err
 }
 
-// objects reads an array of objects; null is a nil slice.
-func (in interner) objects(d *jsontext.Decoder) ([]row, error) {
+// elements reads a JSON array and calls f once per element; f reads it. A
+// null is no array: present is false.
+func elements(d *jsontext.Decoder, f func() error) (present bool, err error) {
 	if d.PeekKind() == 'n' {
 		_, err := d.ReadToken()
-		return nil, err
+		return false, err
 	}
 	if err := expect(d, '[', "an array"); err != nil {
-		return nil, err
+		return false, err
 	}
-	out := []row{}
 	for {
 		k := d.PeekKind()
 		if k == ']' {
@@ -993,43 +972,50 @@ func (in interner) objects(d *jsontext.Decoder) ([]row, error) {
 		}
 		if k == 0 {
 			_, err := d.ReadToken()
-			return nil, orSyntax(err)
+			return false, orSyntax(err)
 		}
+		if err := f(); err != nil {
+			return false, err
+		}
+	}
+	_, err = d.ReadToken()
+	return true, err
+}
+
+// object reads a JSON object of scalars; null is a nil map.
+func (in interner) object(d *jsontext.Decoder) (row, error) {
+	m := make(row, 8)
+	present, err := in.members(d, func(name string) error {
+		v, err := in.scalar(d)
+		m[name] = v
+		return err
+	})
+	if !present {
+		return nil, err
+	}
+	return m, err
+}
+
+// objects reads an array of objects; null is a nil slice.
+func (in interner) objects(d *jsontext.Decoder) ([]row, error) {
+	out := []row{}
+	present, err := elements(d, func() error {
 		m, err := in.object(d)
-		if err != nil {
-			return nil, err
-		}
 		if m != nil {
 			out = append(out, m)
 		}
+		return err
+	})
+	if !present {
+		return nil, err
 	}
-	_, err := d.ReadToken()
 	return out, err
 }
 
 func (in interner) diff(d *jsontext.Decoder) (*diffResults, error) {
-	if d.PeekKind() == 'n' {
-		_, err := d.ReadToken()
-		return nil, err
-	}
-	if err := expect(d, '{', "an object"); err != nil {
-		return nil, err
-	}
 	out := &diffResults{}
-	for {
-		k := d.PeekKind()
-		if k == '}' {
-			break
-		}
-		if k != '"' {
-			_, err := d.ReadToken()
-			return nil, orSyntax(err)
-		}
-		nt, err := d.ReadToken()
-		if err != nil {
-			return nil, err
-		}
-		switch nt.String() {
+	present, err := in.members(d, func(name string) (err error) {
+		switch name {
 		case "added":
 			out.Added, err = in.objects(d)
 		case "removed":
@@ -1037,10 +1023,10 @@ func (in interner) diff(d *jsontext.Decoder) (*diffResults, error) {
 		default:
 			err = d.SkipValue()
 		}
-		if err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if !present {
+		return nil, err
 	}
-	_, err := d.ReadToken()
 	return out, err
 }
