@@ -1,12 +1,10 @@
 package demo
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
-	"os"
 	"sort"
 	"time"
 )
@@ -222,28 +220,20 @@ func (o *org) allSignins() []signin {
 
 func (o *org) writeOkta(path string) (int, error) {
 	all := o.allSignins()
-	f, err := os.Create(path)
-	if err != nil {
-		return 0, fmt.Errorf("create %s: %w", path, err)
-	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	enc := json.NewEncoder(bw)
 	r := rand.New(rand.NewPCG(uint64(o.opt.Seed), 77))
 	n := 0
-	for _, s := range all {
-		for _, ev := range o.oktaEvents(s, r) {
-			if err := enc.Encode(ev); err != nil {
-				f.Close()
-				return n, err
+	err := writeJSONL(path, func(enc *json.Encoder) error {
+		for _, s := range all {
+			for _, ev := range o.oktaEvents(s, r) {
+				if err := enc.Encode(ev); err != nil {
+					return err
+				}
+				n++
 			}
-			n++
 		}
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return n, err
-	}
-	return n, f.Close()
+		return nil
+	})
+	return n, err
 }
 
 func hash64(s string) uint64 {

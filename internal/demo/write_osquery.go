@@ -1,10 +1,8 @@
 package demo
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -134,21 +132,16 @@ func (o *org) writeOsquery(path string) (int, error) {
 		all = append(all, o.osqueryLines(p)...)
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].UnixTime < all[j].UnixTime })
-	f, err := os.Create(path)
-	if err != nil {
-		return 0, fmt.Errorf("create %s: %w", path, err)
-	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	enc := json.NewEncoder(bw)
-	for i := range all {
-		if err := enc.Encode(&all[i]); err != nil {
-			f.Close()
-			return 0, err
+	err := writeJSONL(path, func(enc *json.Encoder) error {
+		for i := range all {
+			if err := enc.Encode(&all[i]); err != nil {
+				return err
+			}
 		}
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
+		return nil
+	})
+	if err != nil {
 		return 0, err
 	}
-	return len(all), f.Close()
+	return len(all), nil
 }

@@ -167,12 +167,6 @@ func (o *org) writeRecords(dir string) error {
 		}
 	}
 
-	f, err := os.Create(filepath.Join(dir, "interviews.jsonl"))
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(f)
-	enc := json.NewEncoder(bw)
 	type ivRow struct {
 		PersonID string   `json:"person_id"`
 		Date     string   `json:"date"`
@@ -182,24 +176,21 @@ func (o *org) writeRecords(dir string) error {
 		Camera   *float64 `json:"camera_on_ratio,omitempty"`
 		Notes    string   `json:"notes,omitempty"`
 	}
-	for _, p := range o.people {
-		ivs := append([]interview(nil), p.ivs...)
-		sort.SliceStable(ivs, func(i, j int) bool { return ivs[i].At.Before(ivs[j].At) })
-		for _, iv := range ivs {
-			r := ivRow{PersonID: p.ID, Date: iv.At.Format(time.RFC3339), Step: iv.Step, Result: iv.Result, IP: iv.IP, Notes: iv.Notes}
-			if iv.HasCamera {
-				c := float64(int(iv.Camera*100)) / 100
-				r.Camera = &c
-			}
-			if err := enc.Encode(r); err != nil {
-				f.Close()
-				return err
+	return writeJSONL(filepath.Join(dir, "interviews.jsonl"), func(enc *json.Encoder) error {
+		for _, p := range o.people {
+			ivs := append([]interview(nil), p.ivs...)
+			sort.SliceStable(ivs, func(i, j int) bool { return ivs[i].At.Before(ivs[j].At) })
+			for _, iv := range ivs {
+				r := ivRow{PersonID: p.ID, Date: iv.At.Format(time.RFC3339), Step: iv.Step, Result: iv.Result, IP: iv.IP, Notes: iv.Notes}
+				if iv.HasCamera {
+					c := float64(int(iv.Camera*100)) / 100
+					r.Camera = &c
+				}
+				if err := enc.Encode(r); err != nil {
+					return err
+				}
 			}
 		}
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+		return nil
+	})
 }

@@ -5,7 +5,6 @@ package demo
 // devices, so that the network detectors can be checked on every format.
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -53,34 +52,25 @@ func writeLines(path string, all []signin, per int, render func(s signin, i int)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
-	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	enc := json.NewEncoder(bw)
-	for i := 0; i < len(all); i += per {
-		end := min(i+per, len(all))
-		var v any
-		if per == 1 {
-			v = render(all[i], i)
-		} else {
-			recs := make([]any, 0, end-i)
-			for j := i; j < end; j++ {
-				recs = append(recs, render(all[j], j))
+	return writeJSONL(path, func(enc *json.Encoder) error {
+		for i := 0; i < len(all); i += per {
+			end := min(i+per, len(all))
+			var v any
+			if per == 1 {
+				v = render(all[i], i)
+			} else {
+				recs := make([]any, 0, end-i)
+				for j := i; j < end; j++ {
+					recs = append(recs, render(all[j], j))
+				}
+				v = map[string]any{"records": recs}
 			}
-			v = map[string]any{"records": recs}
+			if err := enc.Encode(v); err != nil {
+				return err
+			}
 		}
-		if err := enc.Encode(v); err != nil {
-			f.Close()
-			return err
-		}
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+		return nil
+	})
 }
 
 func entraRecord(s signin, i int) any {
