@@ -1,0 +1,883 @@
+package sanctions
+
+// The OFAC "advanced" sanctions data format (SDN_ADVANCED.XML,
+// CONS_ADVANCED.XML; schema sdn_advanced.xsd, root <Sanctions> in the
+// namespace https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ADVANCED_XML,
+// or http://www.un.org/sanctions/1.0 in files published before 2024) is a
+// normalised export: a document starts with lookup tables
+// (ReferenceValueSets), then Locations and IDRegDocuments, then the
+// DistinctParties themselves, then ProfileRelationships and
+// SanctionsEntries, which refer back to the parties by profile ID.
+//
+// ParseOFACAdvanced reads it as an encoding/xml token stream and decodes one
+// top-level record at a time (a Location, an IDRegDocument, a DistinctParty,
+// a SanctionsEntry ...), never the whole document. Each record is kept with
+// its references unresolved (IDs only) and everything is resolved once, at
+// the end of the document: so the parser needs one pass whatever order the
+// sections come in (the published files put the tables first, but nothing
+// in the schema requires it), and its memory is that of the entities it
+// returns plus the tables. We wrote it on encoding/xml because no well-kept
+// Go library reads this format; OpenSanctions' us_ofac crawler and the
+// published schema were the references for its shape.
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Namespaces of the advanced XML (current, and the one used before 2024).
+const (
+	OFACAdvancedNS    = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ADVANCED_XML"
+	OFACAdvancedOldNS = "http://www.un.org/sanctions/1.0"
+)
+
+// advRef is one value of a reference table: its text and the attributes
+// the parser follows (PartyTypeID of a PartySubType, ScriptCode of a
+// Script, ISO2 of a Country, CountryID of an AreaCode).
+type advRef struct {
+	text  string
+	attrs []xml.Attr
+}
+
+func (r advRef) attr(name string) string {
+	for _, a := range r.attrs {
+		if a.Name.Local == name {
+			return strings.TrimSpace(a.Value)
+		}
+	}
+	return ""
+}
+
+type advLocation struct {
+	ID    string `xml:"ID,attr"`
+	Parts []struct {
+		TypeID string `xml:"LocPartTypeID,attr"`
+		Values []struct {
+			Primary string `xml:"Primary,attr"`
+			Value   string `xml:"Value"`
+		} `xml:"LocationPartValue"`
+	} `xml:"LocationPart"`
+	Countries []struct {
+		CountryID string `xml:"CountryID,attr"`
+	} `xml:"LocationCountry"`
+	AreaCodes []struct {
+		AreaCodeID string `xml:"AreaCodeID,attr"`
+	} `xml:"LocationAreaCode"`
+	line int
+}
+
+type advDocument struct {
+	ID         string `xml:"ID,attr"`
+	TypeID     string `xml:"IDRegDocTypeID,attr"`
+	IdentityID string `xml:"IdentityID,attr"`
+	CountryID  string `xml:"IssuedBy-CountryID,attr"`
+	Number     string `xml:"IDRegistrationNo"`
+	line       int
+}
+
+type advDate struct {
+	Year  string `xml:"Year"`
+	Month string `xml:"Month"`
+	Day   string `xml:"Day"`
+}
+
+type advBound struct {
+	From *advDate `xml:"From"`
+	To   *advDate `xml:"To"`
+}
+
+type advPeriod struct {
+	Start *advBound `xml:"Start"`
+	End   *advBound `xml:"End"`
+}
+
+type advNamePart struct {
+	GroupID  string `xml:"NamePartGroupID,attr"`
+	ScriptID string `xml:"ScriptID,attr"`
+	Text     string `xml:",chardata"`
+}
+
+type advAlias struct {
+	TypeID     string `xml:"AliasTypeID,attr"`
+	Primary    string `xml:"Primary,attr"`
+	LowQuality string `xml:"LowQuality,attr"`
+	Names      []struct {
+		Parts []struct {
+			Values []advNamePart `xml:"NamePartValue"`
+		} `xml:"DocumentedNamePart"`
+	} `xml:"DocumentedName"`
+}
+
+type advIdentity struct {
+	ID      string     `xml:"ID,attr"`
+	Primary string     `xml:"Primary,attr"`
+	Aliases []advAlias `xml:"Alias"`
+	Groups  []struct {
+		ID     string `xml:"ID,attr"`
+		TypeID string `xml:"NamePartTypeID,attr"`
+	} `xml:"NamePartGroups>MasterNamePartGroup>NamePartGroup"`
+}
+
+type advFeature struct {
+	ID       string `xml:"ID,attr"`
+	TypeID   string `xml:"FeatureTypeID,attr"`
+	Versions []struct {
+		Periods []advPeriod `xml:"DatePeriod"`
+		Details []struct {
+			RefID string `xml:"DetailReferenceID,attr"`
+			Text  string `xml:",chardata"`
+		} `xml:"VersionDetail"`
+		Locations []struct {
+			ID string `xml:"LocationID,attr"`
+		} `xml:"VersionLocation"`
+	} `xml:"FeatureVersion"`
+}
+
+type advProfile struct {
+	ID         string        `xml:"ID,attr"`
+	SubTypeID  string        `xml:"PartySubTypeID,attr"`
+	Identities []advIdentity `xml:"Identity"`
+	Features   []advFeature  `xml:"Feature"`
+}
+
+type advParty struct {
+	FixedRef string       `xml:"FixedRef,attr"`
+	Comment  string       `xml:"Comment"`
+	Profiles []advProfile `xml:"Profile"`
+	line     int
+}
+
+type advEntry struct {
+	ID        string `xml:"ID,attr"`
+	ProfileID string `xml:"ProfileID,attr"`
+	Measures  []struct {
+		TypeID  string `xml:"SanctionsTypeID,attr"`
+		Comment string `xml:"Comment"`
+	} `xml:"SanctionsMeasure"`
+	line int
+}
+
+type advRelation struct {
+	ID   string `xml:"ID,attr"`
+	From string `xml:"From-ProfileID,attr"`
+	To   string `xml:"To-ProfileID,attr"`
+}
+
+// advDoc holds one advanced XML document, references unresolved.
+type advDoc struct {
+	list      string
+	version   string
+	refs      map[string]map[string]advRef // table (element name, e.g. "AliasType") -> ID -> value
+	locations map[string]*advLocation
+	docs      map[string][]*advDocument // by IdentityID
+	parties   []*advParty
+	entries   []*advEntry
+	relations []advRelation
+}
+
+// ParseOFACAdvanced parses the OFAC SDN or Consolidated list in the
+// advanced XML format (sdn_advanced.xml, cons_advanced.xml) and returns its
+// DateOfIssue (YYYY-MM-DD) as the version. Every ID reference (alias,
+// name-part, feature, document and sanctions types, countries, locations,
+// profiles of sanctions entries) must resolve; one that does not is an error
+// naming the element, its ID and the line. Relationships to profiles that
+// are not in the file (the Consolidated list links to SDN parties) are
+// skipped.
+func ParseOFACAdvanced(list string, r io.Reader) ([]Entity, string, error) {
+	doc := &advDoc{
+		list:      list,
+		refs:      map[string]map[string]advRef{},
+		locations: map[string]*advLocation{},
+		docs:      map[string][]*advDocument{},
+	}
+	d := xml.NewDecoder(r)
+	lineOf := func() int { l, _ := d.InputPos(); return l }
+	fail := func(what string, err error) error {
+		if what != "" {
+			return fmt.Errorf("ofac advanced xml line %d: %s: %w", lineOf(), what, err)
+		}
+		return fmt.Errorf("ofac advanced xml line %d: %w", lineOf(), err)
+	}
+	root := false
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, "", fail("", err)
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		if !root {
+			if se.Name.Local != "Sanctions" {
+				return nil, "", fmt.Errorf("ofac advanced xml: root element is <%s>, want <Sanctions>", se.Name.Local)
+			}
+			root = true
+			continue
+		}
+		line := lineOf()
+		switch se.Name.Local {
+		case "DateOfIssue":
+			var x advDate
+			if err := d.DecodeElement(&x, &se); err != nil {
+				return nil, "", fail("DateOfIssue", err)
+			}
+			doc.version = formatAdvDate(x)
+		case "ReferenceValueSets":
+			if err := doc.readRefs(d); err != nil {
+				return nil, "", fail("ReferenceValueSets", err)
+			}
+		case "Location":
+			x := &advLocation{line: line}
+			if err := d.DecodeElement(x, &se); err != nil {
+				return nil, "", fail("Location "+euAttrs(se.Attr).get("ID"), err)
+			}
+			if x.ID == "" {
+				return nil, "", fmt.Errorf("ofac advanced xml line %d: Location without ID", line)
+			}
+			doc.locations[x.ID] = x
+		case "IDRegDocument":
+			x := &advDocument{line: line}
+			if err := d.DecodeElement(x, &se); err != nil {
+				return nil, "", fail("IDRegDocument "+euAttrs(se.Attr).get("ID"), err)
+			}
+			doc.docs[x.IdentityID] = append(doc.docs[x.IdentityID], x)
+		case "DistinctParty":
+			x := &advParty{line: line}
+			if err := d.DecodeElement(x, &se); err != nil {
+				return nil, "", fail("DistinctParty "+euAttrs(se.Attr).get("FixedRef"), err)
+			}
+			doc.parties = append(doc.parties, x)
+		case "SanctionsEntry":
+			x := &advEntry{line: line}
+			if err := d.DecodeElement(x, &se); err != nil {
+				return nil, "", fail("SanctionsEntry "+euAttrs(se.Attr).get("ID"), err)
+			}
+			doc.entries = append(doc.entries, x)
+		case "ProfileRelationship":
+			var x advRelation
+			if err := d.DecodeElement(&x, &se); err != nil {
+				return nil, "", fail("ProfileRelationship "+euAttrs(se.Attr).get("ID"), err)
+			}
+			doc.relations = append(doc.relations, x)
+		}
+	}
+	if !root {
+		return nil, "", errors.New("ofac advanced xml: no Sanctions element")
+	}
+	ents, err := doc.resolve()
+	if err != nil {
+		return nil, "", fmt.Errorf("ofac advanced xml %w", err)
+	}
+	return ents, doc.version, nil
+}
+
+// readRefs reads <ReferenceValueSets>: <XxxValues><Xxx ID="..">text</Xxx>...
+func (doc *advDoc) readRefs(d *xml.Decoder) error {
+	depth := 0
+	var cur *xml.StartElement
+	var text strings.Builder
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			if err == io.EOF {
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			if depth == 2 {
+				se := t.Copy()
+				cur = &se
+				text.Reset()
+			}
+		case xml.CharData:
+			if depth == 2 {
+				text.Write(t)
+			}
+		case xml.EndElement:
+			if depth == 0 {
+				return nil // </ReferenceValueSets>
+			}
+			if depth == 2 && cur != nil {
+				table := cur.Name.Local
+				id := euAttrs(cur.Attr).get("ID")
+				if id != "" {
+					m := doc.refs[table]
+					if m == nil {
+						m = map[string]advRef{}
+						doc.refs[table] = m
+					}
+					m[id] = advRef{text: strings.TrimSpace(text.String()), attrs: cur.Attr}
+				}
+				cur = nil
+			}
+			depth--
+		}
+	}
+}
+
+// ref looks up a reference value; what names the referring element.
+func (doc *advDoc) ref(table, id, what string) (advRef, error) {
+	v, ok := doc.refs[table][strings.TrimSpace(id)]
+	if !ok {
+		return advRef{}, fmt.Errorf("%s: %sID %q is not defined in ReferenceValueSets", what, table, id)
+	}
+	return v, nil
+}
+
+type advName struct {
+	name, kind string
+	primary    bool // of the primary identity
+}
+
+func (doc *advDoc) resolve() ([]Entity, error) {
+	out := make([]Entity, 0, len(doc.parties))
+	byProfile := map[string]int{}
+	for _, p := range doc.parties {
+		if len(p.Profiles) == 0 {
+			return nil, fmt.Errorf("line %d: DistinctParty %s has no Profile", p.line, p.FixedRef)
+		}
+		for i := range p.Profiles {
+			e, err := doc.entity(p, &p.Profiles[i])
+			if err != nil {
+				return nil, fmt.Errorf("line %d: DistinctParty %s: %w", p.line, p.FixedRef, err)
+			}
+			if _, dup := byProfile[e.SourceID]; dup {
+				return nil, fmt.Errorf("line %d: DistinctParty %s: Profile %s appears twice", p.line, p.FixedRef, e.SourceID)
+			}
+			byProfile[e.SourceID] = len(out)
+			out = append(out, e)
+		}
+	}
+	for _, en := range doc.entries {
+		i, ok := byProfile[strings.TrimSpace(en.ProfileID)]
+		if !ok {
+			return nil, fmt.Errorf("line %d: SanctionsEntry %s: ProfileID %q is not a profile in the file", en.line, en.ID, en.ProfileID)
+		}
+		for _, m := range en.Measures {
+			t, err := doc.ref("SanctionsType", m.TypeID, "SanctionsEntry "+en.ID+": SanctionsMeasure")
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %w", en.line, err)
+			}
+			if strings.EqualFold(t.text, "Program") {
+				out[i].Programs = appendUnique(out[i].Programs, m.Comment)
+			}
+		}
+	}
+	for _, rel := range doc.relations {
+		from, ok1 := byProfile[strings.TrimSpace(rel.From)]
+		to, ok2 := byProfile[strings.TrimSpace(rel.To)]
+		if !ok1 || !ok2 {
+			continue // a party of another list
+		}
+		out[from].LinkedTo = appendUnique(out[from].LinkedTo, out[to].PrimaryName())
+	}
+	return out, nil
+}
+
+func (doc *advDoc) entity(p *advParty, pr *advProfile) (Entity, error) {
+	id := strings.TrimSpace(pr.ID)
+	if id == "" {
+		id = strings.TrimSpace(p.FixedRef)
+	}
+	if id == "" {
+		return Entity{}, errors.New("Profile without ID")
+	}
+	what := "Profile " + id
+	e := Entity{List: doc.list, SourceID: id, Remarks: strings.TrimSpace(p.Comment)}
+	sub, err := doc.ref("PartySubType", pr.SubTypeID, what)
+	if err != nil {
+		return e, err
+	}
+	typ := sub.text
+	if !strings.EqualFold(typ, "Vessel") && !strings.EqualFold(typ, "Aircraft") {
+		if ptID := sub.attr("PartyTypeID"); ptID != "" {
+			pt, err := doc.ref("PartyType", ptID, what+": PartySubType "+pr.SubTypeID)
+			if err != nil {
+				return e, err
+			}
+			typ = pt.text
+		}
+	}
+	e.Type = advType(typ)
+
+	// Names: primary names first, then the others in file order.
+	var ns []advName
+	sawPartTypes := map[string]bool{}
+	for ii := range pr.Identities {
+		idn := &pr.Identities[ii]
+		groups := map[string]string{}
+		for _, g := range idn.Groups {
+			t, err := doc.ref("NamePartType", g.TypeID, what+": NamePartGroup "+g.ID)
+			if err != nil {
+				return e, err
+			}
+			groups[strings.TrimSpace(g.ID)] = t.text
+		}
+		primaryIdentity := idn.Primary != "false"
+		for _, al := range idn.Aliases {
+			at, err := doc.ref("AliasType", al.TypeID, what+": Alias")
+			if err != nil {
+				return e, err
+			}
+			for _, dn := range al.Names {
+				var parts []namePart
+				nonLatin := false
+				for _, dp := range dn.Parts {
+					for _, v := range dp.Values {
+						txt := strings.TrimSpace(v.Text)
+						if txt == "" {
+							continue
+						}
+						pt, ok := groups[strings.TrimSpace(v.GroupID)]
+						if !ok && v.GroupID != "" {
+							return e, fmt.Errorf("%s: NamePartValue %q: NamePartGroupID %q is not defined in the identity's NamePartGroups", what, txt, v.GroupID)
+						}
+						sawPartTypes[pt] = true
+						if doc.nonLatin(v.ScriptID, txt) {
+							nonLatin = true
+						}
+						parts = append(parts, namePart{pt, txt})
+					}
+				}
+				n := formatAdvName(parts, nonLatin)
+				if n == "" {
+					continue
+				}
+				kind := aliasKind(at.text)
+				isPrimary := false
+				switch {
+				case al.LowQuality == "true":
+					kind = "weak"
+				case nonLatin:
+					kind = "original"
+				case al.Primary == "true":
+					kind, isPrimary = "primary", true
+				}
+				ns = append(ns, advName{n, kind, isPrimary && primaryIdentity})
+			}
+		}
+	}
+	for pass := 0; pass < 2; pass++ {
+		for _, n := range ns {
+			if n.primary == (pass == 0) {
+				e.addName(n.name, n.kind)
+			}
+		}
+	}
+	if len(e.Names) == 0 {
+		return e, fmt.Errorf("%s has no name", what)
+	}
+	if e.Names[0].Kind != "primary" {
+		// No alias flagged primary: the first Latin-script name stands in.
+		for i, n := range e.Names {
+			if n.Kind != "original" {
+				e.Names[0], e.Names[i] = e.Names[i], e.Names[0]
+				e.Names[0].Kind = "primary"
+				break
+			}
+		}
+	}
+	if e.Type == TypeBusiness && sub.attr("PartyTypeID") == "" && strings.EqualFold(sub.text, "Unknown") {
+		// Without a PartyType table, the name parts tell a person.
+		if sawPartTypes["First Name"] || sawPartTypes["Last Name"] {
+			e.Type = TypePerson
+		}
+	}
+
+	// Identity documents, linked to the profile's identities.
+	for _, idn := range pr.Identities {
+		for _, dc := range doc.docs[strings.TrimSpace(idn.ID)] {
+			w := fmt.Sprintf("IDRegDocument %s (line %d)", dc.ID, dc.line)
+			t, err := doc.ref("IDRegDocType", dc.TypeID, w)
+			if err != nil {
+				return e, err
+			}
+			country := ""
+			if dc.CountryID != "" {
+				c, err := doc.ref("Country", dc.CountryID, w)
+				if err != nil {
+					return e, err
+				}
+				country = c.text
+			}
+			addOFACIdentifier(&e, t.text, dc.Number, country)
+		}
+	}
+
+	for _, f := range pr.Features {
+		if err := doc.feature(&e, &f, what); err != nil {
+			return e, err
+		}
+	}
+	return e, nil
+}
+
+// feature applies one Profile/Feature to the entity.
+func (doc *advDoc) feature(e *Entity, f *advFeature, what string) error {
+	w := what + ": Feature " + f.ID
+	ft, err := doc.ref("FeatureType", f.TypeID, w)
+	if err != nil {
+		return err
+	}
+	name := ft.text
+	lname := strings.ToLower(name)
+	for _, v := range f.Versions {
+		var texts []string
+		for _, dt := range v.Details {
+			if dt.RefID != "" {
+				r, err := doc.ref("DetailReference", dt.RefID, w)
+				if err != nil {
+					return err
+				}
+				texts = append(texts, r.text)
+			} else if s := strings.TrimSpace(dt.Text); s != "" {
+				texts = append(texts, s)
+			}
+		}
+		var locs []Address
+		for _, vl := range v.Locations {
+			a, err := doc.location(vl.ID, w)
+			if err != nil {
+				return err
+			}
+			locs = append(locs, a)
+		}
+		switch {
+		case lname == "birthdate":
+			for _, p := range v.Periods {
+				e.DOBs = appendPeriod(e.DOBs, p)
+			}
+			for _, t := range texts {
+				e.DOBs = appendDates(e.DOBs, t)
+			}
+		case lname == "place of birth":
+			for _, t := range texts {
+				e.POBs = appendUnique(e.POBs, t)
+			}
+			for _, a := range locs {
+				e.POBs = appendUnique(e.POBs, strings.Join(nonEmpty(a.Line, a.City, a.Country), ", "))
+			}
+		case lname == "nationality country", lname == "citizenship country", lname == "nationality", lname == "citizenship", lname == "vessel flag":
+			for _, t := range texts {
+				e.Nationalities = appendUnique(e.Nationalities, t)
+			}
+			for _, a := range locs {
+				e.Nationalities = appendUnique(e.Nationalities, a.Country)
+			}
+		case lname == "location":
+			for _, a := range locs {
+				if a != (Address{}) {
+					e.Addresses = append(e.Addresses, a)
+				}
+			}
+		case lname == "vessel call sign", lname == "other vessel call sign", lname == "call sign":
+			for _, t := range texts {
+				e.Documents = append(e.Documents, Document{Type: "Call Sign", Number: t})
+			}
+		case lname == "phone number":
+			// not screened (the CSV and classic XML parsers skip phones too)
+		case lname == "gender", lname == "email address", lname == "website", strings.HasPrefix(lname, "digital currency address"),
+			lname == "swift/bic", strings.Contains(lname, "number"), strings.Contains(lname, "transponder code"):
+			for _, t := range texts {
+				addOFACIdentifier(e, name, t, "")
+			}
+		}
+	}
+	return nil
+}
+
+// location resolves a LocationID into an Address.
+func (doc *advDoc) location(id, what string) (Address, error) {
+	l, ok := doc.locations[strings.TrimSpace(id)]
+	if !ok {
+		return Address{}, fmt.Errorf("%s: LocationID %q is not a Location in the file", what, id)
+	}
+	w := fmt.Sprintf("Location %s (line %d)", l.ID, l.line)
+	var line, city []string
+	var a1, a2, a3, unknown, cty, state, postal, region string
+	for _, p := range l.Parts {
+		t, err := doc.ref("LocPartType", p.TypeID, w)
+		if err != nil {
+			return Address{}, err
+		}
+		val := ""
+		for _, v := range p.Values {
+			if val == "" || v.Primary == "true" {
+				val = strings.TrimSpace(v.Value)
+			}
+		}
+		switch strings.ToUpper(t.text) {
+		case "ADDRESS1":
+			a1 = val
+		case "ADDRESS2":
+			a2 = val
+		case "ADDRESS3":
+			a3 = val
+		case "CITY":
+			cty = val
+		case "STATE/PROVINCE":
+			state = val
+		case "POSTAL CODE":
+			postal = val
+		case "REGION":
+			region = val
+		default:
+			unknown = strings.Join(nonEmpty(unknown, val), ", ")
+		}
+	}
+	line = nonEmpty(a1, a2, a3, unknown)
+	city = nonEmpty(cty, state, postal, region)
+	a := Address{Line: strings.Join(line, ", "), City: strings.Join(city, ", ")}
+	for _, c := range l.Countries {
+		r, err := doc.ref("Country", c.CountryID, w)
+		if err != nil {
+			return Address{}, err
+		}
+		if a.Country == "" {
+			a.Country = r.text
+		}
+	}
+	for _, ac := range l.AreaCodes {
+		if a.Country != "" {
+			break
+		}
+		r, err := doc.ref("AreaCode", ac.AreaCodeID, w)
+		if err != nil {
+			return Address{}, err
+		}
+		if cid := r.attr("CountryID"); cid != "" {
+			c, err := doc.ref("Country", cid, w+": AreaCode "+ac.AreaCodeID)
+			if err != nil {
+				return Address{}, err
+			}
+			a.Country = c.text
+		}
+	}
+	return a, nil
+}
+
+// nonLatin reports whether a name part is in another script than Latin,
+// by its ScriptID when the Script table defines it, and by its letters.
+func (doc *advDoc) nonLatin(scriptID, text string) bool {
+	if s, ok := doc.refs["Script"][strings.TrimSpace(scriptID)]; ok {
+		code := s.attr("ScriptCode")
+		if code != "" && code != "Latn" || code == "" && !strings.EqualFold(s.text, "Latin") {
+			return true
+		}
+	}
+	for _, r := range text {
+		if unicode.IsLetter(r) && r > unicode.MaxASCII && !unicode.Is(unicode.Latin, r) {
+			return true
+		}
+	}
+	return false
+}
+
+type namePart struct{ typ, text string }
+
+// formatAdvName writes a documented name the way the OFAC CSV and classic
+// XML do: "LAST, First Middle" for a person, the whole name otherwise.
+// Names in other scripts keep the parts' order, joined by spaces, except
+// Korean and Chinese ones: surname then given name, joined without a space.
+func formatAdvName(parts []namePart, nonLatin bool) string {
+	if len(parts) == 0 {
+		return ""
+	}
+	var last, given []string
+	whole := nonLatin
+	for _, p := range parts {
+		switch p.typ {
+		case "Last Name", "Maiden Name":
+			last = append(last, p.text)
+		case "First Name", "Middle Name", "Patronymic", "Matronymic", "Nickname":
+		default:
+			whole = true
+		}
+	}
+	if nonLatin && allCJK(parts) {
+		// Korean and Chinese names are written surname first, without spaces
+		// (정송화), which is the form the matcher's Hangul reading expects.
+		var b strings.Builder
+		for _, t := range []string{"Last Name", "Maiden Name", "First Name", "Middle Name"} {
+			for _, p := range parts {
+				if p.typ == t {
+					b.WriteString(strings.ReplaceAll(p.text, " ", ""))
+				}
+			}
+		}
+		for _, p := range parts {
+			switch p.typ {
+			case "Last Name", "Maiden Name", "First Name", "Middle Name":
+			default:
+				b.WriteString(strings.ReplaceAll(p.text, " ", ""))
+			}
+		}
+		if len(parts) > 1 {
+			return b.String()
+		}
+	}
+	if whole || len(last) == 0 {
+		var all []string
+		for _, p := range parts {
+			all = append(all, p.text)
+		}
+		return strings.Join(all, " ")
+	}
+	for _, t := range []string{"First Name", "Middle Name", "Patronymic", "Matronymic", "Nickname"} {
+		for _, p := range parts {
+			if p.typ == t {
+				given = append(given, p.text)
+			}
+		}
+	}
+	if len(given) == 0 {
+		return strings.Join(last, " ")
+	}
+	return strings.Join(last, " ") + ", " + strings.Join(given, " ")
+}
+
+// allCJK reports whether every letter of the parts is Hangul or Han.
+func allCJK(parts []namePart) bool {
+	for _, p := range parts {
+		for _, r := range p.text {
+			if unicode.IsLetter(r) && !unicode.Is(unicode.Hangul, r) && !unicode.Is(unicode.Han, r) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func aliasKind(aliasType string) string {
+	switch strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(aliasType), ".", "")) {
+	case "FKA":
+		return "fka"
+	case "NKA":
+		return "nka"
+	default:
+		return "aka"
+	}
+}
+
+// advType maps a PartyType (or PartySubType) value to ours.
+func advType(s string) string {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "individual":
+		return TypePerson
+	case "vessel":
+		return TypeVessel
+	case "aircraft":
+		return TypeAircraft
+	default:
+		return TypeBusiness
+	}
+}
+
+type ymd struct{ y, m, d int }
+
+func advYMD(x *advDate, end bool) (ymd, bool) {
+	if x == nil {
+		return ymd{}, false
+	}
+	y, err := strconv.Atoi(strings.TrimSpace(x.Year))
+	if err != nil || y < 1 {
+		return ymd{}, false
+	}
+	v := ymd{y, 1, 1}
+	if end {
+		v.m, v.d = 12, 31
+	}
+	if m, err := strconv.Atoi(strings.TrimSpace(x.Month)); err == nil && m >= 1 && m <= 12 {
+		v.m = m
+		if end {
+			v.d = daysIn(y, m)
+		}
+		if d, err := strconv.Atoi(strings.TrimSpace(x.Day)); err == nil && d >= 1 && d <= 31 {
+			v.d = d
+		}
+	}
+	return v, true
+}
+
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// appendPeriod appends a birth-date DatePeriod with the precision the CSV
+// parser gives its text: one day (YYYY-MM-DD), one month (YYYY-MM: from the
+// 1st to the last day), one year (YYYY: 1 Jan to 31 Dec), or a range (every
+// year it covers, up to ten; a wider range says nothing useful and is
+// dropped, as "1950 to 1975" is in the CSV). "circa" (Approximate) is
+// dropped, as the CSV parser drops it.
+func appendPeriod(dst []string, p advPeriod) []string {
+	var lo, hi ymd
+	var okLo, okHi bool
+	if p.Start != nil {
+		if lo, okLo = advYMD(p.Start.From, false); !okLo {
+			lo, okLo = advYMD(p.Start.To, false)
+		}
+	}
+	if p.End != nil {
+		if hi, okHi = advYMD(p.End.To, true); !okHi {
+			hi, okHi = advYMD(p.End.From, true)
+		}
+	}
+	if !okLo && p.End != nil {
+		lo, okLo = advYMD(p.End.From, false)
+	}
+	if !okHi && p.Start != nil {
+		if hi, okHi = advYMD(p.Start.To, true); !okHi {
+			hi, okHi = advYMD(p.Start.From, true)
+		}
+	}
+	if !okLo || !okHi || hi.y < lo.y || lo.y < 1800 || hi.y > 2200 {
+		return dst
+	}
+	var s string
+	switch {
+	case lo == hi:
+		s = fmt.Sprintf("%04d-%02d-%02d", lo.y, lo.m, lo.d)
+	case lo.y == hi.y && lo.m == hi.m && lo.d == 1 && hi.d == daysIn(hi.y, hi.m):
+		s = fmt.Sprintf("%04d-%02d", lo.y, lo.m)
+	case hi.y-lo.y <= 10:
+		for y := lo.y; y <= hi.y; y++ {
+			dst = appendUnique(dst, strconv.Itoa(y))
+		}
+		return dst
+	default:
+		return dst
+	}
+	return appendUnique(dst, s)
+}
+
+func formatAdvDate(x advDate) string {
+	v, ok := advYMD(&x, false)
+	if !ok {
+		return strings.TrimSpace(x.Year)
+	}
+	if strings.TrimSpace(x.Month) == "" {
+		return strconv.Itoa(v.y)
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", v.y, v.m, v.d)
+}
