@@ -372,3 +372,28 @@ func BenchmarkParseOFACAdvanced(b *testing.B) {
 		}
 	}
 }
+
+func TestDefaultSourcesFor(t *testing.T) {
+	csv, err := DefaultSourcesFor("")
+	if err != nil || !reflect.DeepEqual(csv, DefaultSources) {
+		t.Fatalf("default: %v %v", csv, err)
+	}
+	adv, err := DefaultSourcesFor("advanced")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(adv[ListOFACSDN], []string{OFACSDNAdvancedURL}) || !slices.Equal(adv[ListOFACCons], []string{OFACConsAdvancedURL}) ||
+		!slices.Equal(adv[ListUN], DefaultSources[ListUN]) {
+		t.Errorf("advanced sources %v", adv)
+	}
+	if len(DefaultSources[ListOFACSDN]) != 4 {
+		t.Errorf("DefaultSources changed: %v", DefaultSources[ListOFACSDN])
+	}
+	if _, err := DefaultSourcesFor("xml"); err == nil {
+		t.Error("unknown format accepted")
+	}
+	// The stored file name the URL chooses is one Discover recognises.
+	if _, f, _ := strings.Cut(OFACSDNAdvancedURL, "#"); f != "sdn_advanced.xml" {
+		t.Errorf("file name %q", f)
+	}
+}
