@@ -173,9 +173,13 @@ type advDoc struct {
 	refs      map[string]map[string]advRef // table (element name, e.g. "AliasType") -> ID -> value
 	locations map[string]*advLocation
 	docs      map[string][]*advDocument // by IdentityID
-	parties   []*advParty
+	parties   []*advParty               // read before the tables they refer to: resolved at the end
 	entries   []*advEntry
 	relations []advRelation
+
+	tablesDone map[string]bool // ReferenceValueSets, Locations, IDRegDocuments read in full
+	out        []Entity
+	byProfile  map[string]int // profile ID -> index in out
 }
 
 // ParseOFACAdvanced parses the OFAC SDN or Consolidated list in the
@@ -188,10 +192,12 @@ type advDoc struct {
 // skipped.
 func ParseOFACAdvanced(list string, r io.Reader) ([]Entity, string, error) {
 	doc := &advDoc{
-		list:      list,
-		refs:      map[string]map[string]advRef{},
-		locations: map[string]*advLocation{},
-		docs:      map[string][]*advDocument{},
+		list:       list,
+		refs:       map[string]map[string]advRef{},
+		locations:  map[string]*advLocation{},
+		docs:       map[string][]*advDocument{},
+		tablesDone: map[string]bool{},
+		byProfile:  map[string]int{},
 	}
 	d := xml.NewDecoder(r)
 	lineOf := func() int { l, _ := d.InputPos(); return l }
@@ -209,6 +215,12 @@ func ParseOFACAdvanced(list string, r io.Reader) ([]Entity, string, error) {
 		}
 		if err != nil {
 			return nil, "", fail("", err)
+		}
+		if ee, ok := tok.(xml.EndElement); ok {
+			if ee.Name.Local == "Locations" || ee.Name.Local == "IDRegDocuments" {
+				doc.tablesDone[ee.Name.Local] = true
+			}
+			continue
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok {
@@ -233,6 +245,7 @@ func ParseOFACAdvanced(list string, r io.Reader) ([]Entity, string, error) {
 			if err := doc.readRefs(d); err != nil {
 				return nil, "", fail("ReferenceValueSets", err)
 			}
+			doc.tablesDone["ReferenceValueSets"] = true
 		case "Location":
 			x := &advLocation{line: line}
 			if err := d.DecodeElement(x, &se); err != nil {
@@ -253,7 +266,15 @@ func ParseOFACAdvanced(list string, r io.Reader) ([]Entity, string, error) {
 			if err != nil {
 				return nil, "", fail("DistinctParty "+x.FixedRef, err)
 			}
-			doc.parties = append(doc.parties, x)
+			if len(doc.parties) == 0 && len(doc.tablesDone) == 3 {
+				// The usual order: every table is known, so the party
+				// becomes an entity now and its raw form is dropped.
+				if err := doc.addParty(x); err != nil {
+					return nil, "", fmt.Errorf("ofac advanced xml %w", err)
+				}
+			} else {
+				doc.parties = append(doc.parties, x)
+			}
 		case "SanctionsEntry":
 			x := &advEntry{line: line}
 			if err := d.DecodeElement(x, &se); err != nil {
@@ -504,25 +525,35 @@ type advName struct {
 	primary    bool // of the primary identity
 }
 
-func (doc *advDoc) resolve() ([]Entity, error) {
-	out := make([]Entity, 0, len(doc.parties))
-	byProfile := map[string]int{}
-	for _, p := range doc.parties {
-		if len(p.Profiles) == 0 {
-			return nil, fmt.Errorf("line %d: DistinctParty %s has no Profile", p.line, p.FixedRef)
+// addParty turns a DistinctParty into entities, one per Profile.
+func (doc *advDoc) addParty(p *advParty) error {
+	if len(p.Profiles) == 0 {
+		return fmt.Errorf("line %d: DistinctParty %s has no Profile", p.line, p.FixedRef)
+	}
+	for i := range p.Profiles {
+		e, err := doc.entity(p, &p.Profiles[i])
+		if err != nil {
+			return fmt.Errorf("line %d: DistinctParty %s: %w", p.line, p.FixedRef, err)
 		}
-		for i := range p.Profiles {
-			e, err := doc.entity(p, &p.Profiles[i])
-			if err != nil {
-				return nil, fmt.Errorf("line %d: DistinctParty %s: %w", p.line, p.FixedRef, err)
-			}
-			if _, dup := byProfile[e.SourceID]; dup {
-				return nil, fmt.Errorf("line %d: DistinctParty %s: Profile %s appears twice", p.line, p.FixedRef, e.SourceID)
-			}
-			byProfile[e.SourceID] = len(out)
-			out = append(out, e)
+		if _, dup := doc.byProfile[e.SourceID]; dup {
+			return fmt.Errorf("line %d: DistinctParty %s: Profile %s appears twice", p.line, p.FixedRef, e.SourceID)
+		}
+		doc.byProfile[e.SourceID] = len(doc.out)
+		doc.out = append(doc.out, e)
+	}
+	return nil
+}
+
+// resolve turns the parties not yet resolved into entities and applies the
+// sanctions entries (programmes) and relationships (linked to).
+func (doc *advDoc) resolve() ([]Entity, error) {
+	for _, p := range doc.parties {
+		if err := doc.addParty(p); err != nil {
+			return nil, err
 		}
 	}
+	doc.parties = nil
+	out, byProfile := doc.out, doc.byProfile
 	for _, en := range doc.entries {
 		i, ok := byProfile[strings.TrimSpace(en.ProfileID)]
 		if !ok {
