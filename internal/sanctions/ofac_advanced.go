@@ -654,10 +654,10 @@ func (doc *advDoc) entity(p *advParty, pr *advProfile) (Entity, error) {
 					kind = "weak"
 				case nonLatin:
 					kind = "original"
-				case al.Primary == "true":
+				case al.Primary == "true" && primaryIdentity:
 					kind, isPrimary = "primary", true
 				}
-				ns = append(ns, advName{n, kind, isPrimary && primaryIdentity})
+				ns = append(ns, advName{n, kind, isPrimary})
 			}
 		}
 	}

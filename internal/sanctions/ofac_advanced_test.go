@@ -112,6 +112,24 @@ func TestOFACAdvancedHangulAliasScreens(t *testing.T) {
 	}
 }
 
+// A party whose only identity is not flagged primary, or none of whose
+// aliases is, still gets its first Latin name as the primary name, once.
+func TestParseOFACAdvancedNoPrimaryFlag(t *testing.T) {
+	for _, edit := range []string{`<Identity ID="14002" FixedRef="90001" Primary="false"`, `<Alias FixedRef="90001" AliasTypeID="1403" Primary="false"`} {
+		orig := strings.Fields(edit)
+		orig[len(orig)-1] = strings.Replace(orig[len(orig)-1], "false", "true", 1)
+		doc := strings.Replace(string(advFixture(t)), strings.Join(orig, " "), edit, 1)
+		ents, _, err := ParseOFACAdvanced(ListOFACSDN, strings.NewReader(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := byID(t, ents, "90001")
+		if got := names(e); !slices.Equal(got, []string{"primary:KIM, Kwang Jin", "aka:GIM, Gwang Jin", "weak:KJ KIM"}) {
+			t.Errorf("%s: names %v", edit, got)
+		}
+	}
+}
+
 // Moving the tables after the parties (which the schema allows) changes nothing.
 func TestParseOFACAdvancedSectionOrder(t *testing.T) {
 	b := string(advFixture(t))
