@@ -119,6 +119,9 @@ func TestParseOFACAdvancedNoPrimaryFlag(t *testing.T) {
 		orig := strings.Fields(edit)
 		orig[len(orig)-1] = strings.Replace(orig[len(orig)-1], "false", "true", 1)
 		doc := strings.Replace(string(advFixture(t)), strings.Join(orig, " "), edit, 1)
+		if doc == string(advFixture(t)) {
+			t.Fatalf("fixture lacks %s", strings.Join(orig, " "))
+		}
 		ents, _, err := ParseOFACAdvanced(ListOFACSDN, strings.NewReader(doc))
 		if err != nil {
 			t.Fatal(err)
