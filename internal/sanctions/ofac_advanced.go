@@ -21,6 +21,7 @@ package sanctions
 // published schema were the references for its shape.
 
 import (
+	"bufio"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -198,6 +199,9 @@ func ParseOFACAdvanced(list string, r io.Reader) ([]Entity, string, error) {
 		docs:       map[string][]*advDocument{},
 		tablesDone: map[string]bool{},
 		byProfile:  map[string]int{},
+	}
+	if _, ok := r.(io.ByteReader); !ok {
+		r = bufio.NewReaderSize(r, 64<<10) // fewer, larger reads than the decoder's own 4 KB buffer
 	}
 	d := xml.NewDecoder(r)
 	lineOf := func() int { l, _ := d.InputPos(); return l }

@@ -304,6 +304,16 @@ func TestDiscoverOFACAdvanced(t *testing.T) {
 	if info2.SHA256 != infos[0].SHA256 {
 		t.Errorf("streamed hash %s, read hash %s", infos[0].SHA256, info2.SHA256)
 	}
+	// Files published before 2024 use the namespace http://www.un.org/sanctions/1.0.
+	old := t.TempDir()
+	ob := bytes.Replace(b, []byte(OFACAdvancedNS), []byte(OFACAdvancedOldNS), 1)
+	if bytes.Equal(ob, b) {
+		t.Fatal("fixture lacks the current namespace")
+	}
+	os.WriteFile(filepath.Join(old, "list.xml"), ob, 0o644)
+	if lfs, err := Discover(old); err != nil || len(lfs) != 1 || lfs[0].format != FormatOFACAdvanced || lfs[0].list != ListOFACSDN {
+		t.Errorf("old namespace: %+v %v", lfs, err)
+	}
 	// Beside a classic sdn.xml, the advanced XML is preferred; the CSV set still comes first.
 	cb, _ := os.ReadFile(filepath.Join("testdata", "ofac_advanced", "sdn.xml"))
 	os.WriteFile(filepath.Join(dir, "a_sdn.xml"), cb, 0o644)
@@ -337,6 +347,10 @@ func TestListStoreInstallsOFACAdvanced(t *testing.T) {
 func FuzzParseOFACAdvanced(f *testing.F) {
 	f.Add(advFixture(f))
 	seedShared(f, "sanctions/ofac/sdn_advanced.xml", 64000)
+	// the tables after the parties: the deferred path
+	fx := string(advFixture(f))
+	i, j := strings.Index(fx, "<ReferenceValueSets>"), strings.Index(fx, "</ReferenceValueSets>")+len("</ReferenceValueSets>")
+	f.Add([]byte(strings.Replace(fx[:i]+fx[j:], "</Sanctions>", fx[i:j]+"</Sanctions>", 1)))
 	f.Add([]byte(`<Sanctions><DistinctParties><DistinctParty FixedRef="1"><Profile ID="1" PartySubTypeID="4"/></DistinctParty></DistinctParties></Sanctions>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ents, _, err := ParseOFACAdvanced(ListOFACSDN, bytes.NewReader(b))
