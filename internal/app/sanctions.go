@@ -320,7 +320,7 @@ GET /healthz. SIGHUP reloads the lists; a failed reload keeps serving the old in
 
 func listsCommand(a *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "lists", Short: "Update and inspect the sanctions lists"}
-	var from string
+	var from, ofacFormat string
 	var only []string
 	update := &cobra.Command{
 		Use:   "update",
@@ -331,6 +331,10 @@ under --from DIR (sub-folders such as ofac/, un/, eu/, uk/, csl/ are searched an
 recognised by name and content). Every file is parsed before it replaces the stored
 copy; when a download or parse fails the last good copy stays in use.
 
+The OFAC lists are downloaded as the legacy CSV sets unless --ofac-format advanced
+(or sanctions.ofac_format: advanced) asks for the advanced XML files
+(sdn_advanced.xml, cons_advanced.xml); sanctions.sources, when set, wins over both.
+
 Lists: us_ofac_sdn, us_ofac_cons, un_sc, eu_fsf, uk_sanctions, us_csl.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -340,9 +344,12 @@ Lists: us_ofac_sdn, us_ofac_cons, un_sc, eu_fsf, uk_sanctions, us_csl.`,
 			if from != "" {
 				res, err = st.UpdateFrom(cmd.Context(), from)
 			} else {
-				srcs := map[string][]string{}
-				for k, v := range sanctions.DefaultSources {
-					srcs[k] = v
+				if ofacFormat == "" {
+					ofacFormat = a.K.String("sanctions.ofac_format")
+				}
+				srcs, ferr := sanctions.DefaultSourcesFor(ofacFormat)
+				if ferr != nil {
+					return ferr
 				}
 				if a.K.Exists("sanctions.sources") {
 					cfg := map[string][]string{}
@@ -394,6 +401,7 @@ Lists: us_ofac_sdn, us_ofac_cons, un_sc, eu_fsf, uk_sanctions, us_csl.`,
 	}
 	update.Flags().StringVar(&from, "from", "", "read list files from this folder instead of downloading")
 	update.Flags().StringSliceVar(&only, "list", nil, "update only these lists (download mode)")
+	update.Flags().StringVar(&ofacFormat, "ofac-format", "", "download the OFAC lists as csv (the legacy CSV sets, default) or advanced (SDN_ADVANCED.XML, CONS_ADVANCED.XML); also sanctions.ofac_format")
 	status := &cobra.Command{
 		Use:   "status",
 		Short: "Show each stored list's version, date and entity count",

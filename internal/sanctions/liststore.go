@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -36,6 +37,41 @@ var DefaultSources = map[string][]string{
 	ListEU:  {"https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw#eu_fsf.xml"},
 	ListUK:  {"https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.csv#uk_sanctions_list.csv"},
 	ListCSL: {"https://data.trade.gov/downloaded_files/consolidated.csv#consolidated.csv"},
+}
+
+// The official addresses of OFAC's advanced XML files. DefaultSourcesFor
+// puts them in place of the CSV sets for us_ofac_sdn and us_ofac_cons.
+const (
+	OFACSDNAdvancedURL  = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_ADVANCED.XML#sdn_advanced.xml"
+	OFACConsAdvancedURL = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/CONS_ADVANCED.XML#cons_advanced.xml"
+)
+
+// OFAC download formats for DefaultSourcesFor.
+const (
+	OFACFormatCSV      = "csv"
+	OFACFormatAdvanced = "advanced"
+)
+
+// DefaultSourcesFor returns a copy of DefaultSources with the two OFAC lists
+// in the given format: "csv" (or "", the default: the legacy CSV sets, a few
+// MB that parse in a fraction of a second) or "advanced" (SDN_ADVANCED.XML
+// and CONS_ADVANCED.XML: structured birth dates, documents and
+// relationships and the names in their original scripts, but 100+ MB that
+// take seconds to parse at every load; see docs/benchmarks/sanctions.md).
+func DefaultSourcesFor(ofacFormat string) (map[string][]string, error) {
+	out := make(map[string][]string, len(DefaultSources))
+	for k, v := range DefaultSources {
+		out[k] = slices.Clone(v)
+	}
+	switch strings.ToLower(strings.TrimSpace(ofacFormat)) {
+	case "", OFACFormatCSV:
+	case OFACFormatAdvanced:
+		out[ListOFACSDN] = []string{OFACSDNAdvancedURL}
+		out[ListOFACCons] = []string{OFACConsAdvancedURL}
+	default:
+		return nil, fmt.Errorf("OFAC format %q: want %q or %q", ofacFormat, OFACFormatCSV, OFACFormatAdvanced)
+	}
+	return out, nil
 }
 
 // StoredList is one list's record in the store manifest.

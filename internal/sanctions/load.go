@@ -36,16 +36,19 @@ type listFiles struct {
 const (
 	FormatOFACCSV = "ofac_csv"
 	FormatOFACXML = "ofac_xml"
-	FormatUNXML   = "un_xml"
-	FormatEUCSV   = "eu_csv"
-	FormatEUXML   = "eu_xml"
-	FormatUKCSV   = "uk_csv"
-	FormatCSLCSV  = "csl_csv"
+	// FormatOFACAdvanced is OFAC's advanced XML (sdn_advanced.xml, cons_advanced.xml).
+	FormatOFACAdvanced = "ofac_advanced_xml"
+	FormatUNXML        = "un_xml"
+	FormatEUCSV        = "eu_csv"
+	FormatEUXML        = "eu_xml"
+	FormatUKCSV        = "uk_csv"
+	FormatCSLCSV       = "csl_csv"
 )
 
 // Discover finds list files under dir, recognising them by name and
-// content: sdn.csv (+alt/add/sdn_comments), cons_prim.csv (+cons_*), and
-// any .xml or .csv whose start identifies it as UN, OFAC XML, EU, UK or CSL.
+// content: sdn.csv (+alt/add/sdn_comments), cons_prim.csv (+cons_*),
+// sdn_advanced.xml and cons_advanced.xml, and any .xml or .csv whose start
+// identifies it as UN, OFAC XML (classic or advanced), EU, UK or CSL.
 // Sub-folders (ofac/, un/, eu/, uk/, csl/ or any other) are searched too.
 func Discover(dir string) ([]listFiles, error) {
 	var out []listFiles
@@ -104,8 +107,8 @@ func Discover(dir string) ([]listFiles, error) {
 		if out[i].list != out[j].list {
 			return listOrder(out[i].list) < listOrder(out[j].list)
 		}
-		if (out[i].format == FormatOFACCSV) != (out[j].format == FormatOFACCSV) {
-			return out[i].format == FormatOFACCSV
+		if ri, rj := formatRank(out[i].format), formatRank(out[j].format); ri != rj {
+			return ri < rj
 		}
 		return out[i].files[0] < out[j].files[0]
 	})
@@ -118,6 +121,18 @@ func Discover(dir string) ([]listFiles, error) {
 		res = append(res, lf)
 	}
 	return res, nil
+}
+
+// formatRank orders the formats of one list: the OFAC CSV set, then the
+// advanced XML (richer than the classic XML), then the rest.
+func formatRank(f string) int {
+	switch f {
+	case FormatOFACCSV:
+		return 0
+	case FormatOFACAdvanced:
+		return 1
+	}
+	return 2
 }
 
 func listOrder(l string) int {
@@ -146,6 +161,12 @@ func readHead(p string, n int) ([]byte, error) {
 // sniff recognises a list file by its first bytes.
 func sniff(base string, head []byte) (list, format string) {
 	switch {
+	case base == "sdn_advanced.xml" || base == "cons_advanced.xml" || bytes.Contains(head, []byte("<Sanctions")) &&
+		(bytes.Contains(head, []byte("ADVANCED_XML")) || bytes.Contains(head, []byte("un.org/sanctions/1.0")) || bytes.Contains(head, []byte("<ReferenceValueSets"))):
+		if strings.Contains(base, "cons") {
+			return ListOFACCons, FormatOFACAdvanced
+		}
+		return ListOFACSDN, FormatOFACAdvanced
 	case bytes.Contains(head, []byte("<CONSOLIDATED_LIST")):
 		return ListUN, FormatUNXML
 	case bytes.Contains(head, []byte("<sdnList")):
@@ -181,15 +202,24 @@ func parseList(lf listFiles) ([]Entity, ListInfo, error) {
 			readers = append(readers, nil)
 			continue
 		}
+		info.Files = append(info.Files, filepath.Base(p))
+		if lf.format == FormatOFACAdvanced {
+			// 100+ MB: streamed through the hash, never held in memory.
+			f, err := os.Open(p)
+			if err != nil {
+				return nil, info, fmt.Errorf("read %s: %w", p, err)
+			}
+			closers = append(closers, f)
+			readers = append(readers, io.TeeReader(f, h))
+			continue
+		}
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return nil, info, fmt.Errorf("read %s: %w", p, err)
 		}
 		h.Write(b)
-		info.Files = append(info.Files, filepath.Base(p))
 		readers = append(readers, bytes.NewReader(b))
 	}
-	info.SHA256 = hex.EncodeToString(h.Sum(nil))
 	var ents []Entity
 	var err error
 	switch lf.format {
@@ -197,6 +227,11 @@ func parseList(lf listFiles) ([]Entity, ListInfo, error) {
 		ents, err = ParseOFACCSV(lf.list, OFACFiles{SDN: readers[0], Alt: readers[1], Add: readers[2], Comments: readers[3]})
 	case FormatOFACXML:
 		ents, info.Version, err = ParseOFACXML(lf.list, readers[0])
+	case FormatOFACAdvanced:
+		ents, info.Version, err = ParseOFACAdvanced(lf.list, readers[0])
+		if err == nil {
+			_, err = io.Copy(io.Discard, readers[0]) // hash to the end
+		}
 	case FormatUNXML:
 		ents, info.Version, err = ParseUNXML(readers[0])
 	case FormatEUXML:
@@ -210,6 +245,7 @@ func parseList(lf listFiles) ([]Entity, ListInfo, error) {
 	default:
 		err = fmt.Errorf("unknown format %q", lf.format)
 	}
+	info.SHA256 = hex.EncodeToString(h.Sum(nil))
 	if err != nil {
 		return nil, info, fmt.Errorf("%s (%s in %s): %w", lf.list, lf.format, lf.dir, err)
 	}

@@ -55,7 +55,7 @@ func ofacXMLName(last, first string) string {
 
 // ParseOFACXML parses the OFAC SDN (or Consolidated) list in the classic
 // sdn.xml layout and returns its publish date as the version. The
-// "advanced" XML (sdn_advanced.xml) is a different schema and is not read.
+// "advanced" XML (sdn_advanced.xml) is a different schema: ParseOFACAdvanced.
 func ParseOFACXML(list string, r io.Reader) ([]Entity, string, error) {
 	d := xml.NewDecoder(r)
 	var out []Entity
@@ -104,19 +104,7 @@ func ParseOFACXML(list string, r io.Reader) ([]Entity, string, error) {
 				e.addName(ofacXMLName(a.LastName, a.FirstName), kind)
 			}
 			for _, id := range x.IDs {
-				t, n := strings.TrimSpace(id.Type), strings.TrimSpace(id.Number)
-				switch {
-				case strings.HasPrefix(t, "Digital Currency Address"):
-					e.Crypto = append(e.Crypto, CryptoAddress{Currency: strings.TrimSpace(strings.TrimPrefix(t, "Digital Currency Address -")), Address: n})
-				case t == "Email Address":
-					e.Emails = appendUnique(e.Emails, n)
-				case t == "Website":
-					e.Websites = appendUnique(e.Websites, n)
-				case t == "Gender":
-					e.Gender = strings.ToLower(n)
-				case n != "":
-					e.Documents = append(e.Documents, Document{Type: t, Number: n, Country: strings.TrimSpace(id.Country)})
-				}
+				addOFACIdentifier(&e, id.Type, id.Number, id.Country)
 			}
 			for _, a := range x.Addresses {
 				ad := Address{Line: strings.Join(nonEmpty(a.Address1, a.Address2), ", "), City: strings.Join(nonEmpty(a.City, a.State), ", "), Country: strings.TrimSpace(a.Country)}
@@ -148,6 +136,26 @@ func ParseOFACXML(list string, r io.Reader) ([]Entity, string, error) {
 		return nil, "", fmt.Errorf("ofac xml: no sdnList element")
 	}
 	return out, version, nil
+}
+
+// addOFACIdentifier files one OFAC identifier (an idList entry of the
+// classic XML, an IDRegDocument or identifier Feature of the advanced XML)
+// under the entity field its type names.
+func addOFACIdentifier(e *Entity, typ, number, country string) {
+	t, n := strings.TrimSpace(typ), strings.TrimSpace(number)
+	switch {
+	case n == "":
+	case strings.HasPrefix(t, "Digital Currency Address"):
+		e.Crypto = append(e.Crypto, CryptoAddress{Currency: strings.TrimSpace(strings.TrimPrefix(t, "Digital Currency Address -")), Address: n})
+	case t == "Email Address":
+		e.Emails = appendUnique(e.Emails, n)
+	case t == "Website":
+		e.Websites = appendUnique(e.Websites, n)
+	case t == "Gender":
+		e.Gender = strings.ToLower(n)
+	default:
+		e.Documents = append(e.Documents, Document{Type: t, Number: n, Country: strings.TrimSpace(country)})
+	}
 }
 
 type euAttrs []xml.Attr
